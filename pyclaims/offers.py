@@ -2,14 +2,12 @@
 
 An :class:`Order` mirrors the EIP-712 ``Order`` type of ``docs/DESIGN.md`` field for field. Three shapes:
 
-==============  ======  ===========  ===========  =======================================  ===============
-builder         side    ``claimId``  ``classId``  ``price``                                ``maxAmount``
-==============  ======  ===========  ===========  =======================================  ===============
-:func:`ask`     Ask     the claim    0            total, base units                        0
-bid_for_claim   Bid     the claim    0            total, base units                        0
-:func:`class_bid` Bid   0            the class    base units per 1,000,000 of allowed      most allowed
-                                                  amount (:func:`payment_for` floors)      amount bought
-==============  ======  ===========  ===========  =======================================  ===============
+- :func:`ask`: side Ask, ``claimId`` = the claim sold, ``classId`` 0, ``price`` total, ``maxAmount`` 0;
+- :func:`bid_for_claim`: side Bid, ``claimId`` = the claim bought, ``classId`` 0, ``price`` total,
+  ``maxAmount`` 0;
+- :func:`class_bid`: side Bid, ``claimId`` 0, ``classId`` = the class, ``price`` in base units per 1,000,000
+  base units of allowed amount (:func:`payment_for` floors), ``maxAmount`` = the most allowed amount bought
+  over all (partial) fills.
 
 A :class:`SignedOrder` is an order with its maker's 65-byte ECDSA signature for one market on one chain. It
 travels as a JSON document (:func:`to_json` / :func:`from_json`) that a buyer hands a seller::
@@ -22,8 +20,9 @@ travels as a JSON document (:func:`to_json` / :func:`from_json`) that a buyer ha
 
 Every integer except ``version`` is a decimal string (JavaScript numbers lose precision past 2**53); addresses
 are EIP-55 checksummed. Loading checks every field, refuses unknown or duplicate keys, and refuses a document
-whose order hash or signature no longer matches its order (tampering). Expiry is checked by
-:func:`verify_order`, not by loading: an expired offer is still a well-formed document.
+whose order hash or signature no longer matches its order (tampering). ``orderHash`` is the struct hash
+the market keys the order's state on (:func:`order_hash`); the signature covers :func:`order_digest`.
+Expiry is checked by :func:`verify_order`, not by loading: an expired offer is still a well-formed document.
 
 Signing is fast: the market domain separator is cached, the struct is packed by hand, and libsecp256k1 signs
 (see ``bench/bench_sign.py``).
@@ -69,6 +68,7 @@ __all__ = [
     "bid_for_claim",
     "class_bid",
     "from_json",
+    "order_digest",
     "order_hash",
     "payment_for",
     "sign_order",
@@ -83,6 +83,7 @@ OFFER_FORMAT: Final = "pyclaims.offer"
 OFFER_FORMAT_VERSION: Final = 1
 
 _UINT256_BITS: Final = 256
+_UINT128_MAX: Final = 2**128 - 1
 _MAX_DOCUMENT_CHARS: Final = 16_384
 
 
@@ -160,8 +161,10 @@ class Order:
     fit their Solidity types, ``price`` and ``expiry`` must be positive, and the side rules hold:
 
     - Ask and specific bid: ``claim_id != 0``, ``class_id == 0``, ``max_amount == 0``, ``price`` is the total.
-    - Class bid (Bid only): ``claim_id == 0``, ``class_id != 0``, ``max_amount > 0`` (the most allowed amount
-      bought over all fills), ``price`` per :data:`PRICE_SCALE` of allowed amount.
+    - Class bid (Bid only): ``claim_id == 0``, ``class_id != 0``, ``0 < max_amount < 2**128`` (the most
+      allowed amount bought over all fills), ``price`` per :data:`PRICE_SCALE` of allowed amount.
+
+    The market itself accepts a zero price; the SDK refuses one, as a likely mistake.
     """
 
     maker: str
@@ -208,6 +211,11 @@ class Order:
                 )
             if self.max_amount == 0:
                 raise OfferError("max_amount", "a class bid must buy a positive allowed amount")
+            if self.max_amount > _UINT128_MAX:
+                raise OfferError(
+                    "max_amount",
+                    f"a class bid buys at most 2**128-1 (the market's fill counter), got {self.max_amount}",
+                )
 
     @property
     def is_class_bid(self) -> bool:
@@ -272,8 +280,19 @@ def payment_for(amount: int, price_per_million: int) -> int:
     return amount * price_per_million // PRICE_SCALE
 
 
-def order_hash(order: Order, domain: Domain) -> bytes:
-    """The order's EIP-712 digest in ``domain`` (what the maker signs and the market keys fills on)."""
+def order_hash(order: Order) -> bytes:
+    """The order hash: the EIP-712 struct hash ``hashStruct(Order)``, what ``ClaimMarket.hashOrder`` returns.
+
+    The market keys an order's state on it (``orderState``, ``depositOf``, ``withdraw``, the events); it holds
+    no domain because that state lives in one market on one chain. The maker signs :func:`order_digest`.
+    """
+    if not isinstance(order, Order):
+        raise OfferError("order", f"expected an Order, got {type(order).__name__}")
+    return _struct_hash_order_unchecked(order)
+
+
+def order_digest(order: Order, domain: Domain) -> bytes:
+    """What the maker signs: ``keccak256(0x1901 ‖ domainSeparator ‖ order_hash(order))``."""
     if not isinstance(order, Order):
         raise OfferError("order", f"expected an Order, got {type(order).__name__}")
     if not isinstance(domain, Domain):
@@ -321,7 +340,12 @@ class SignedOrder:
 
     @property
     def hash(self) -> bytes:
-        """The order hash (EIP-712 digest) in this order's market domain."""
+        """The order hash (struct hash) the market keys this order's state on; see :func:`order_hash`."""
+        return _struct_hash_order_unchecked(self.order)
+
+    @property
+    def digest(self) -> bytes:
+        """The EIP-712 digest the maker signed (this order in its market's domain)."""
         return _keccak(b"\x19\x01" + self.domain.separator + _struct_hash_order_unchecked(self.order))
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -380,7 +404,7 @@ def verify_order(signed: SignedOrder, *, now: int | None = None) -> None:
 
 def _check_signer(signed: SignedOrder) -> None:
     try:
-        signer = recover(signed.hash, signed.signature)
+        signer = recover(signed.digest, signed.signature)
     except SignatureError as exc:
         raise OfferError("signature", exc.reason) from None
     except Eip712Error as exc:  # pragma: no cover - the digest is always 32 bytes
@@ -573,7 +597,7 @@ def from_json(document: str | bytes) -> SignedOrder:
     if signed.hash != claimed_hash:
         raise OfferError(
             "orderHash",
-            "does not match the order, market and chain id (the document was edited or corrupted)",
+            "does not match the order (the document was edited or corrupted)",
         )
     _check_signer(signed)
     return signed
