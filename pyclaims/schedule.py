@@ -356,8 +356,7 @@ def _text(value: object, *, integer_ok: bool = False) -> str:
             raise _FieldError(f"must be a whole number, not {_describe_json(value)}")
         if abs(int(value)) > JSON_SAFE_INTEGER_MAX:
             raise _FieldError(
-                f"{_describe_json(value)} is past 2^53 and loses precision in many JSON parsers; "
-                "write it as a string"
+                f"{_describe_json(value)} is past 2^53 and loses precision in many JSON parsers; write it as a string"
             )
         return value
     if isinstance(value, str):
@@ -551,11 +550,7 @@ class _Validator:
         attempt("evidence_hash", _parse_evidence)
 
         # Derived class (only when everything it depends on is valid).
-        if (
-            "class" not in parsed
-            and _absent(values.get("class"))
-            and {"estate", "allowed_amount_usd"} <= set(parsed)
-        ):
+        if "class" not in parsed and _absent(values.get("class")) and {"estate", "allowed_amount_usd"} <= set(parsed):
             derived = opts.classes.classify(parsed["estate"], parsed["allowed_amount_usd"])
             if derived is None:
                 wanted = (
@@ -564,9 +559,7 @@ class _Validator:
                     else opts.classes.general_name
                 )
                 errors.append(
-                    RowError(
-                        row, "class", f"no class given and estate {parsed['estate']} has no {wanted!r} class"
-                    )
+                    RowError(row, "class", f"no class given and estate {parsed['estate']} has no {wanted!r} class")
                 )
             else:
                 parsed["class"] = derived
@@ -597,8 +590,7 @@ class _Validator:
                     RowError(
                         row,
                         "creditor_wallet",
-                        f"wallet {wallet} belongs to entity {seen[0]} (row {seen[2]}), "
-                        f"not {parsed['entity_id']}",
+                        f"wallet {wallet} belongs to entity {seen[0]} (row {seen[2]}), not {parsed['entity_id']}",
                     )
                 )
             elif seen[1] != parsed["country"]:
@@ -606,8 +598,7 @@ class _Validator:
                     RowError(
                         row,
                         "country",
-                        f"wallet {wallet} has country {seen[1]:03d} (row {seen[2]}), "
-                        f"not {parsed['country']:03d}",
+                        f"wallet {wallet} has country {seen[1]:03d} (row {seen[2]}), not {parsed['country']:03d}",
                     )
                 )
 
@@ -637,9 +628,7 @@ class _Validator:
         )
 
 
-def _options(
-    classes: ClassScheme | None, restricted_countries: Iterable[int], require_checksum: bool
-) -> _Options:
+def _options(classes: ClassScheme | None, restricted_countries: Iterable[int], require_checksum: bool) -> _Options:
     countries = frozenset(restricted_countries)
     for c in countries:
         if not 1 <= c <= 999:
@@ -674,8 +663,8 @@ def _report(
 
 def _decode(data: bytes) -> str:
     """UTF-8 text of a file; a UTF-8 byte order mark at the very start is accepted and dropped."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _FieldError("is UTF-16 text (byte order mark found); save it as UTF-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        raise _FieldError("is UTF-16 or UTF-32 text (byte order mark found); save it as UTF-8")
     if data.startswith(_UTF8_BOM):
         data = data[len(_UTF8_BOM) :]
     try:
@@ -708,9 +697,7 @@ def parse_csv(
     try:
         text = _decode(data)
     except _FieldError as exc:
-        return _report(
-            "csv", data, options, 0, None, [RowError(FILE_ROW, _FILE_FIELD, f"the file {exc.reason}")]
-        )
+        return _report("csv", data, options, 0, None, [RowError(FILE_ROW, _FILE_FIELD, f"the file {exc.reason}")])
 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[tuple[int, list[str]]] = []
@@ -723,9 +710,7 @@ def parse_csv(
                 continue
             records.append((start, record))
     except csv.Error as exc:
-        file_errors.append(
-            RowError(FILE_ROW, _FILE_FIELD, f"CSV syntax error on line {reader.line_num}: {exc}")
-        )
+        file_errors.append(RowError(FILE_ROW, _FILE_FIELD, f"CSV syntax error on line {reader.line_num}: {exc}"))
 
     if not records:
         if not file_errors:
@@ -799,16 +784,12 @@ def parse_json(
     except json.JSONDecodeError as exc:
         return file_error(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
     if not isinstance(document, list):
-        return file_error(
-            f"the top level must be a JSON array of claim objects, not {_describe_json(document)}"
-        )
+        return file_error(f"the top level must be a JSON array of claim objects, not {_describe_json(document)}")
 
     validator = _Validator(options)
     for index, obj in enumerate(document, start=1):
         if not isinstance(obj, _JsonObject):
-            validator.errors.append(
-                RowError(index, _RECORD_FIELD, f"must be a JSON object, not {_describe_json(obj)}")
-            )
+            validator.errors.append(RowError(index, _RECORD_FIELD, f"must be a JSON object, not {_describe_json(obj)}"))
             continue
         problems = [RowError(index, key, "appears twice in the object") for key in obj.duplicates]
         problems += [

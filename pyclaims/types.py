@@ -232,8 +232,7 @@ class ClaimClass:
             raise ClassSchemeError(f"estate id must be in 1..{UINT32_MAX}, not {self.estate_id}")
         if not _CLASS_NAME_RE.fullmatch(self.name) or self.name.isdigit():
             raise ClassSchemeError(
-                f"class name {self.name!r} must be lowercase letters, digits, '_' or '-', "
-                "starting with a letter"
+                f"class name {self.name!r} must be lowercase letters, digits, '_' or '-', starting with a letter"
             )
 
 
@@ -269,9 +268,7 @@ class ClassScheme:
             ids.add(cls.class_id)
             names.add((cls.estate_id, cls.name))
         if not 0 < self.convenience_threshold <= UINT96_MAX + 1:
-            raise ClassSchemeError(
-                f"convenience threshold must be positive, not {self.convenience_threshold}"
-            )
+            raise ClassSchemeError(f"convenience threshold must be positive, not {self.convenience_threshold}")
 
     @classmethod
     def default(
