@@ -24,13 +24,24 @@ from web3 import HTTPProvider, Web3
 
 from bench.errors import NodeError
 
-__all__ = ["ANVIL_BINARY", "ANVIL_MNEMONIC", "AnvilNode", "anvil_version", "dev_account", "dev_accounts"]
+__all__ = [
+    "ANVIL_BINARY",
+    "ANVIL_MNEMONIC",
+    "BENCH_GENESIS_TIMESTAMP",
+    "AnvilNode",
+    "anvil_version",
+    "dev_account",
+    "dev_accounts",
+]
 
 ANVIL_MNEMONIC = "test test test test test test test test test test test junk"
 """anvil's public, well-known development mnemonic (its default accounts are derived from it)."""
 
 ANVIL_BINARY = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "anvil"
 """The npm-installed anvil (``@foundry-rs/anvil-linux-amd64``)."""
+
+BENCH_GENESIS_TIMESTAMP = 1_767_225_600
+"""2026-01-01T00:00:00Z: the bench's fixed genesis time (same times in signed orders, same calldata, same gas)."""
 
 _HD_PATH = "m/44'/60'/0'/0/{index}"
 
@@ -75,6 +86,8 @@ class AnvilNode:
         hardfork: the EVM hardfork the node runs (the suite compiles for ``cancun``).
         accounts: how many funded dev accounts anvil creates from its mnemonic.
         balance_eth: each dev account's starting balance in ether.
+        genesis_timestamp: the genesis block's unix time (None: now). A fixed value makes signed expiries, and so
+            calldata and gas, identical from run to run.
         extra_args: further anvil flags (e.g. ``("--disable-code-size-limit",)``).
         startup_timeout: seconds to wait for the node to answer.
     """
@@ -82,6 +95,7 @@ class AnvilNode:
     hardfork: str = "cancun"
     accounts: int = 10
     balance_eth: int = 10_000
+    genesis_timestamp: int | None = None
     extra_args: tuple[str, ...] = ()
     startup_timeout: float = 30.0
     binary: Path = ANVIL_BINARY
@@ -117,9 +131,11 @@ class AnvilNode:
                 "--accounts", str(self.accounts),
                 "--balance", str(self.balance_eth),
                 "--mnemonic", ANVIL_MNEMONIC,
+                *(("--timestamp", str(self.genesis_timestamp)) if self.genesis_timestamp is not None else ()),
                 *self.extra_args,
             ]  # fmt: skip
-            self._log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty node can never block on it
+            # A file, not a pipe: a chatty node can never block on it. Closed in stop().
+            self._log = tempfile.TemporaryFile()  # noqa: SIM115
             self._proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log)
             atexit.register(self.stop)
             ready, last_error = self._wait_ready()
@@ -140,8 +156,8 @@ class AnvilNode:
                     stderr = self._log.read().decode(errors="replace")
                 return False, f"exited with code {self._proc.returncode}: {stderr.strip()[:1000]}"
             with contextlib.suppress(Exception):
-                w3.eth.chain_id
-                return True, ""
+                if w3.eth.chain_id > 0:
+                    return True, ""
             time.sleep(0.05)
         return False, f"no answer on port {self.port} within {self.startup_timeout} s"
 

@@ -1,7 +1,7 @@
 """Send locally signed transactions to the bench node and deploy artifacts; every call returns its receipt.
 
 Gas figures are receipt ``gasUsed``. A reverted transaction (or one that would revert at estimation) raises
-:class:`~bench.errors.TransactionFailed` naming the step, so a broken bench never records a number.
+:class:`~bench.errors.TransactionError` naming the step, so a broken bench never records a number.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception
-from web3.types import TxParams, TxReceipt
+from web3.types import TxParams, TxReceipt, Wei
 
-from bench.errors import TransactionFailed
+from bench.errors import TransactionError
 from bench.solidity import Artifact
 
 __all__ = ["Chain", "Deployment"]
@@ -38,7 +38,7 @@ class Deployment:
     @property
     def address(self) -> ChecksumAddress:
         """The contract's address."""
-        return cast(ChecksumAddress, self.contract.address)
+        return self.contract.address
 
 
 class Chain:
@@ -70,7 +70,7 @@ class Chain:
             if "gas" not in params:
                 params["gas"] = self.w3.eth.estimate_gas(cast(TxParams, params)) * 12 // 10 + 10_000
         except (ContractLogicError, Web3Exception, ValueError) as exc:
-            raise TransactionFailed(f"{label}: would revert ({exc})") from exc
+            raise TransactionError(f"{label}: would revert ({exc})") from exc
         params["nonce"] = self._next_nonce(sender)
         signed = sender.sign_transaction(params)
         try:
@@ -78,9 +78,9 @@ class Chain:
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.005)
         except (TimeExhausted, Web3Exception, ValueError) as exc:
             self._nonces.pop(sender.address, None)  # re-read from the node next time
-            raise TransactionFailed(f"{label}: not mined ({exc})") from exc
+            raise TransactionError(f"{label}: not mined ({exc})") from exc
         if receipt["status"] != 1:
-            raise TransactionFailed(f"{label}: reverted (tx {HexBytes(receipt['transactionHash']).to_0x_hex()})")
+            raise TransactionError(f"{label}: reverted (tx {HexBytes(receipt['transactionHash']).to_0x_hex()})")
         return receipt
 
     def transact(self, sender: LocalAccount, call: ContractFunction, *, label: str, value: int = 0) -> TxReceipt:
@@ -88,13 +88,11 @@ class Chain:
         try:
             data = call._encode_transaction_data()
         except (Web3Exception, ValueError, TypeError) as exc:
-            raise TransactionFailed(f"{label}: cannot encode the call ({exc})") from exc
-        tx: TxParams = {"to": cast(ChecksumAddress, call.address), "data": HexBytes(data), "value": value}
+            raise TransactionError(f"{label}: cannot encode the call ({exc})") from exc
+        tx: TxParams = {"to": call.address, "data": HexBytes(data), "value": Wei(value)}
         return self.send(sender, tx, label=label)
 
-    def deploy(
-        self, sender: LocalAccount, artifact: Artifact, *args: Any, label: str | None = None
-    ) -> Deployment:
+    def deploy(self, sender: LocalAccount, artifact: Artifact, *args: Any, label: str | None = None) -> Deployment:
         """Deploy ``artifact`` with constructor ``args`` from ``sender``."""
         return self.deploy_raw(sender, artifact.abi, artifact.bytecode, *args, label=label or f"deploy {artifact.name}")
 
@@ -103,16 +101,16 @@ class Chain:
     ) -> Deployment:
         """Deploy creation ``bytecode`` with ``abi``-encoded constructor ``args`` from ``sender``."""
         if not bytecode:
-            raise TransactionFailed(f"{label}: empty bytecode (an interface or an abstract contract?)")
+            raise TransactionError(f"{label}: empty bytecode (an interface or an abstract contract?)")
         factory = self.w3.eth.contract(abi=list(abi), bytecode=bytecode)
         try:
             data = factory.constructor(*args).data_in_transaction
         except (Web3Exception, ValueError, TypeError) as exc:
-            raise TransactionFailed(f"{label}: cannot encode the constructor ({exc})") from exc
+            raise TransactionError(f"{label}: cannot encode the constructor ({exc})") from exc
         receipt = self.send(sender, {"data": HexBytes(data)}, label=label)
         address = receipt["contractAddress"]
         if address is None:
-            raise TransactionFailed(f"{label}: the receipt has no contract address")
+            raise TransactionError(f"{label}: the receipt has no contract address")
         return Deployment(contract=self.w3.eth.contract(address=address, abi=list(abi)), receipt=receipt)
 
     def at(self, address: ChecksumAddress | str, abi: Sequence[dict[str, Any]]) -> Contract:

@@ -5,12 +5,12 @@
     BenchError (RuntimeError)
     ├── CompileError        the compiler reported errors, or could not run
     ├── NodeError           anvil could not start or stopped answering
-    └── TransactionFailed   a transaction reverted or a receipt did not come back
+    └── TransactionError    a transaction reverted or a receipt did not come back
 """
 
 from __future__ import annotations
 
-__all__ = ["BenchError", "CompileError", "NodeError", "TransactionFailed"]
+__all__ = ["BenchError", "CompileError", "NodeError", "TransactionError"]
 
 
 class BenchError(RuntimeError):
@@ -25,5 +25,5 @@ class NodeError(BenchError):
     """The local node (anvil) could not be started or reached."""
 
 
-class TransactionFailed(BenchError):
+class TransactionError(BenchError):
     """A bench transaction reverted, or its receipt never arrived."""

@@ -156,7 +156,7 @@ def _imports_of(text: str) -> list[str]:
 
 def _resolve_unit(importer: str, path: str) -> str:
     """The source unit name solc gives ``import path`` written in unit ``importer``."""
-    if path.startswith("./") or path.startswith("../"):
+    if path.startswith(("./", "../")):
         return posixpath.normpath(posixpath.join(posixpath.dirname(importer), path))
     return path
 
@@ -199,7 +199,15 @@ def _standard_input(entries: Sequence[str], sources: Mapping[str, str], settings
 
 def _run_bridge(payload: str, settings: CompilerSettings) -> dict[str, Any]:
     env = {**os.environ, "SOLC_BRIDGE_SOLC": settings.solc_package}
-    command = ["node", str(_BRIDGE), "--standard-json", "--base-path", str(PROJECT_ROOT), "--include-path", "node_modules"]
+    command = [
+        "node",
+        str(_BRIDGE),
+        "--standard-json",
+        "--base-path",
+        str(PROJECT_ROOT),
+        "--include-path",
+        "node_modules",
+    ]
     try:
         proc = subprocess.run(
             command, input=payload, capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, check=False
