@@ -30,6 +30,9 @@ interface Vm {
     function snapshotState() external returns (uint256);
     function revertToState(uint256 snapshotId) external returns (bool);
     function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter)
+        external;
+    function expectEmit(address emitter) external;
 }
 
 /// @notice Minimal test base: the cheatcode handle, assertions that revert with both values, and `bound`.
@@ -51,6 +54,18 @@ abstract contract Test {
 
     function assertEq(bytes32 a, bytes32 b, string memory what) internal pure {
         if (a != b) revert AssertionFailedBytes32(what, a, b);
+    }
+
+    function assertEq(bool a, bool b, string memory what) internal pure {
+        if (a != b) revert AssertionFailedBool(what);
+    }
+
+    function assertEq(bytes memory a, bytes memory b, string memory what) internal pure {
+        if (keccak256(a) != keccak256(b)) revert AssertionFailedBytes32(what, keccak256(a), keccak256(b));
+    }
+
+    function assertEq(string memory a, string memory b, string memory what) internal pure {
+        assertEq(bytes(a), bytes(b), what);
     }
 
     function assertTrue(bool c, string memory what) internal pure {
