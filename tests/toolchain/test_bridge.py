@@ -157,3 +157,15 @@ def test_stdout_is_only_json_even_with_warnings(installed_solc: Path) -> None:
     assert {e["severity"] for e in output["errors"]} == {"warning"}
     assert any("SPDX license identifier" in e["message"] for e in output["errors"])
     assert "W" in output["contracts"]["W.sol"]
+
+
+def test_nothing_in_the_repo_downloads_a_compiler() -> None:
+    """No tracked file calls py-solc-x's compiler installer: it downloads binaries, which never works here."""
+    needle = "install" + "_solc"  # spelled apart so this file does not match itself
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, check=True, timeout=60)
+    offenders = []
+    for name in filter(None, listed.stdout.decode().split("\0")):
+        path = REPO_ROOT / name
+        if path.is_file() and needle.encode() in path.read_bytes():
+            offenders.append(name)
+    assert offenders == []
