@@ -111,9 +111,7 @@ def keccak256(data: bytes) -> bytes:
 # ----------------------------------------------------------------------------------------------------
 # Types and constants (docs/DESIGN.md, to the byte)
 
-EIP712_DOMAIN_TYPE: Final = (
-    "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-)
+EIP712_DOMAIN_TYPE: Final = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
 ORDER_TYPE: Final = (
     "Order(address maker,address taker,uint8 side,uint32 classId,uint256 claimId,uint256 price,"
     "uint256 maxAmount,uint64 expiry,uint64 counter,uint256 salt)"
@@ -187,9 +185,7 @@ _ZERO12: Final = bytes(12)
 
 def _checksum_of_lower(lower_hex: str) -> str:
     hashed = _keccak(lower_hex.encode("ascii")).hex()
-    return "0x" + "".join(
-        c.upper() if h in "89abcdef" else c for c, h in zip(lower_hex, hashed, strict=False)
-    )
+    return "0x" + "".join(c.upper() if h in "89abcdef" else c for c, h in zip(lower_hex, hashed, strict=False))
 
 
 def checksum_address(address: str | bytes) -> str:
@@ -425,9 +421,7 @@ def struct_hash_validation(
 # eth_signTypedData_v4 documents (eth-account ``full_message`` style)
 
 
-def _document(
-    domain: Domain, primary: str, fields: list[dict[str, str]], message: dict[str, Any]
-) -> dict[str, Any]:
+def _document(domain: Domain, primary: str, fields: list[dict[str, str]], message: dict[str, Any]) -> dict[str, Any]:
     return {
         "types": {
             "EIP712Domain": [dict(f) for f in _DOMAIN_FIELDS],

@@ -206,9 +206,7 @@ class Order:
             raise OfferError("claim_id", "an ask must name the claim it sells (claim_id > 0)")
         else:  # a class bid
             if self.class_id == 0:
-                raise OfferError(
-                    "class_id", "a bid needs claim_id > 0 (specific bid) or class_id > 0 (class bid)"
-                )
+                raise OfferError("class_id", "a bid needs claim_id > 0 (specific bid) or class_id > 0 (class bid)")
             if self.max_amount == 0:
                 raise OfferError("max_amount", "a class bid must buy a positive allowed amount")
             if self.max_amount > _UINT128_MAX:
@@ -268,9 +266,7 @@ def class_bid(
 ) -> Order:
     """A class bid: ``maker`` buys claims of ``class_id`` paying ``price_per_million`` base units per
     1,000,000 base units of allowed amount, up to ``max_amount`` of allowed amount over all fills."""
-    return Order(
-        maker, taker, Side.Bid, class_id, 0, price_per_million, max_amount, expiry, counter, _salt(salt)
-    )
+    return Order(maker, taker, Side.Bid, class_id, 0, price_per_million, max_amount, expiry, counter, _salt(salt))
 
 
 def payment_for(amount: int, price_per_million: int) -> int:
@@ -374,9 +370,7 @@ def sign_order(order: Order, signer: Signer, *, market: str, chain_id: int) -> S
     if type(signer) is not LocalSigner:
         _check_signature_shape(signature)
         if recover(digest, signature) != order.maker:
-            raise OfferError(
-                "signature", f"the signer returned a signature that does not recover {order.maker}"
-            )
+            raise OfferError("signature", f"the signer returned a signature that does not recover {order.maker}")
     # Every field was checked above (or by Order / the cached domain): skip SignedOrder.__post_init__.
     signed = object.__new__(SignedOrder)
     object.__setattr__(signed, "order", order)
@@ -572,9 +566,7 @@ def from_json(document: str | bytes) -> SignedOrder:
             parse_constant=_JsonNonInteger,
         )
     except json.JSONDecodeError as exc:
-        raise OfferError(
-            "document", f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        ) from None
+        raise OfferError("document", f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     if not isinstance(data, dict):
         raise OfferError("document", f"expected a JSON object, got {_describe(data)}")
     _exact_keys("", data, _TOP_KEYS)
