@@ -148,7 +148,7 @@ def run(
             try:
                 measure = _load(spec)
                 if measure is None:
-                    groups[spec.name] = {"status": f"not written yet ({spec.module.replace('.', '/')}.py)"}
+                    groups[spec.name] = {"status": f"not written yet: {spec.module.replace('.', '/')}.py"}
                     _log(f"[{spec.name}] skipped: {spec.module} does not exist yet")
                     continue
                 _log(f"[{spec.name}] measuring ...")
