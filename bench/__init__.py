@@ -12,7 +12,13 @@ Modules:
 - ``bench.seaport``: Seaport 1.6 order types, EIP-712 signing and ``BasicOrderParameters``.
 - ``bench.anchors``: the anchor measurements (Seaport, floor, T-REX, MerkleDistributor).
 - ``bench.context``: what every measurement group receives (the hooks for pyclaims and Python figures).
-- ``bench.report``: targets, ratios and ``BENCHMARKS.md``.
+- ``bench.figures``: the stable figure names of ``results.json`` and the groups that produce them.
+- ``bench.report``: targets, ratios and ``BENCHMARKS.md``; ``bench.conditions``: compilers, node, machine.
+- ``bench.run``: the single entry point.
+
+Hook for the pyclaims figures: a module ``bench/pyclaims_gas.py`` with ``measure(ctx) -> Mapping[str, int]``
+returning ``settle_gas`` ... ``batch_payout_gas_per_claim`` (``bench.figures``); ``bench/bench_sign.py`` and
+``bench/bench_tx.py`` plug in the same way. A module that does not exist yet is reported as not measured.
 """
 
 from __future__ import annotations
