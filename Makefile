@@ -55,15 +55,21 @@ typecheck:
 
 compile:
 	@echo "== ape compile (solc-js $$(node -p "require('$(ROOT)/node_modules/solc/package.json').version") through the bridge)"
-	@cd $(ROOT) && if compgen -G "contracts/*.sol" >/dev/null; then $(BIN)/ape compile; else echo "no contracts yet"; fi
+	@cd $(ROOT) && if compgen -G "contracts/*.sol" >/dev/null; then $(BIN)/ape compile -v WARNING && echo "compiled"; else echo "no contracts yet"; fi
 
 pytest:
 	@echo "== pytest"
 	@cd $(ROOT) && $(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
+# FORGE_SKIP: Ape unpacks OpenZeppelin into contracts/.cache/ (inside forge's src); compiling those 248 extra files
+# in one solc-js job runs the WebAssembly compiler out of memory. Our contracts import OpenZeppelin from
+# node_modules (foundry.toml remapping), so nothing needs them. (Same effect: `skip = [...]` in foundry.toml.)
+FORGE_SKIP ?= --skip 'contracts/.cache/**'
+FORGE_ARGS ?=
+
 forge-test:
 	@cd $(ROOT) && if [ -d tests/forge ] && [ -n "$$(find tests/forge -name '*.t.sol' -print -quit)" ]; then \
-		echo "== forge test"; forge test; \
+		echo "== forge test"; forge test $(FORGE_SKIP) $(FORGE_ARGS); \
 	else echo "== forge test: no tests/forge/**/*.t.sol, skipped"; fi
 
 clean:
