@@ -320,6 +320,18 @@ contract ClaimDistributorTest is UnitBase {
         distributor.payout(r, a, 0);
     }
 
+    /// @dev Pins current behaviour, which is stricter than docs/DESIGN.md's wording ("withheld while its record
+    /// status or its current status is Disputed"): a claim Allowed at the round but Expunged since is withheld too,
+    /// and the resolver returns its share to the funder.
+    function test_payout_revertsWhenExpungedSinceRound() public {
+        uint32 r = declare(GENERAL, RATE);
+        setStatus(a, ClaimStatus.Expunged);
+        vm.expectRevert(abi.encodeWithSelector(IClaimDistributor.ClaimDistributorWithheld.selector, r, a));
+        distributor.payout(r, a, 0);
+        vm.prank(resolver);
+        assertEq(distributor.returnWithheld(r, a, 0), SHARE_A, "returned to the trust");
+    }
+
     function test_payout_revertsWhenExpungedBeforeRound() public {
         setStatus(a, ClaimStatus.Expunged);
         uint32 r = declare(GENERAL, RATE);

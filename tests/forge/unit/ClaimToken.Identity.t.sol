@@ -38,6 +38,27 @@ contract ClaimTokenIdentityTest is UnitBase {
         assertEq(token.RESOLVER_ROLE(), keccak256("RESOLVER_ROLE"), "resolver role");
     }
 
+    // ================================================================== roles (OpenZeppelin AccessControl)
+    function test_grantRole_onlyAdminAndEffectiveAtOnce() public {
+        assertEq(token.getRoleAdmin(token.VERIFIER_ROLE()), token.DEFAULT_ADMIN_ROLE(), "admin administers roles");
+        bytes32 verifierRole = token.VERIFIER_ROLE();
+        vm.expectRevert(roleError(verifier, token.DEFAULT_ADMIN_ROLE()));
+        vm.prank(verifier); // a role holder cannot hand its role on
+        token.grantRole(verifierRole, stranger);
+        vm.prank(admin);
+        token.revokeRole(verifierRole, verifier);
+        vm.expectRevert(roleError(verifier, verifierRole));
+        vm.prank(verifier);
+        token.attest(stranger, 1, US, uint40(block.timestamp + 1), 0);
+        // and its signatures stop working too
+        AttestationRequest memory r = attestationRequest(stranger, 9, DE);
+        bytes memory sig = signAttestation(verifierKey, r);
+        vm.expectRevert(
+            abi.encodeWithSelector(IClaimToken.ClaimTokenUnauthorizedSigner.selector, verifier, verifierRole)
+        );
+        token.attestBySig(r, sig);
+    }
+
     // ================================================================== attest
     function test_attest_writesAttestationAndEmits() public {
         address w = address(0xBEEF);
