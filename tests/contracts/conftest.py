@@ -2,7 +2,10 @@
 
 One deployment per session (or per module for the hostile-stablecoin suites); Ape's pytest plugin takes a chain
 snapshot after the session/module fixtures and reverts to it after every test, so each test starts from the same
-state and may change anything.
+state and may change anything. Stateful session fixtures are created up front (``_session_deployments``) and the
+rest are declared stateless to Ape; a module with deployments of its own requests them all from one autouse module
+fixture. Otherwise a fixture first named mid-module makes Ape rebase its snapshots, which it reports with an
+``InvalidIsolationWarning`` (an error here: warnings are errors).
 
 What a suite is (``Suite``): a ``ClaimToken`` deployed on one stablecoin, with the market and distributor its
 constructor created, every role granted to its own account, the trading wallets attested, two classes defined,
@@ -327,7 +330,7 @@ def _register_errors(chain: Any, project: Any, *instances: Any) -> None:
         chain.contracts.cache_contract_type(instance.address, merged)
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def reverts() -> Callable[..., AbstractContextManager[Any]]:
     """``with reverts(contract.SomeError, field=value): ...`` — the exact custom error, with its values."""
     return _reverts
@@ -337,53 +340,53 @@ def reverts() -> Callable[..., AbstractContextManager[Any]]:
 # Accounts
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def owner(accounts: Any) -> Any:
     return accounts[0]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def verifier(accounts: Any) -> Any:
     return accounts[1]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def validator(accounts: Any) -> Any:
     return accounts[2]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def compliance(accounts: Any) -> Any:
     return accounts[3]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def recovery(accounts: Any) -> Any:
     return accounts[4]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def pauser(accounts: Any) -> Any:
     return accounts[5]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def trust(accounts: Any) -> Any:
     """The bankruptcy trust: holds DISTRIBUTOR_ROLE and funds the rounds."""
     return accounts[6]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def resolver(accounts: Any) -> Any:
     return accounts[7]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def buyer(accounts: Any) -> Any:
     return accounts[8]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def seller(accounts: Any) -> Any:
     return accounts[9]
 
@@ -399,22 +402,22 @@ def extra_accounts(accounts: Any, chain: Any) -> dict[str, Any]:
     return out
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def seller_backup(extra_accounts: dict[str, Any]) -> Any:
     return extra_accounts["seller_backup"]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def buyer2(extra_accounts: dict[str, Any]) -> Any:
     return extra_accounts["buyer2"]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def stranger(extra_accounts: dict[str, Any]) -> Any:
     return extra_accounts["stranger"]
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def unverified(extra_accounts: dict[str, Any]) -> Any:
     return extra_accounts["unverified"]
 
@@ -423,7 +426,7 @@ def unverified(extra_accounts: dict[str, Any]) -> Any:
 # Suites
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def people(owner: Any, verifier: Any, validator: Any, compliance: Any, recovery: Any, pauser: Any, trust: Any,
            resolver: Any, buyer: Any, seller: Any, extra_accounts: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
@@ -435,7 +438,7 @@ def people(owner: Any, verifier: Any, validator: Any, compliance: Any, recovery:
     }
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def deploy_suite(project: Any, chain: Any, people: dict[str, dict[str, Any]]) -> Callable[[Any], Suite]:
     """``deploy_suite(stablecoin)``: a complete, configured suite on ``stablecoin`` (any of the mocks)."""
     roles, wallets = people["roles"], people["wallets"]
@@ -488,16 +491,23 @@ def suite(deploy_suite: Callable[[Any], Suite], usdc: Any) -> Suite:
     return deploy_suite(usdc)
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def token(suite: Suite) -> Any:
     return suite.token
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def market(suite: Suite) -> Any:
     return suite.market
 
 
-@pytest.fixture(scope="session")
+@ape.fixture(scope="session", chain_isolation=False)
 def distributor(suite: Suite) -> Any:
     return suite.distributor
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_deployments(suite: Suite) -> None:
+    """The session's stateful fixtures (funded extra accounts, MockUSDC, the main suite) are set up before the
+    first test, so Ape's session snapshot holds them. Every other session fixture here is declared stateless
+    (``chain_isolation=False``): a test that names one for the first time does not make Ape rebase (and redeploy)."""
