@@ -36,14 +36,14 @@ contract ClaimDistributor is IClaimDistributor, ReentrancyGuardTransient {
     uint8 private constant _SKIP_TRANSFER_FAILED = 5;
 
     // ------------------------------------------------------------------ storage
-    /// @dev Slot 0 is all a payout reads and writes of its round.
+    /// @dev Slot 0 is all a payout reads of its round. What was paid is the sum of the PayoutMade and
+    /// PayoutReleased events (a per-round running total would cost every payout a storage write).
     struct RoundSlot {
         uint32 classId;
         uint64 rateDelta;
-        uint128 paid;
-        address funder;
         uint40 declaredAt;
         uint64 cumulativeRate;
+        address funder;
         uint128 returned;
         uint128 funded;
         uint128 totalAllowed;
@@ -79,10 +79,9 @@ contract ClaimDistributor is IClaimDistributor, ReentrancyGuardTransient {
         _rounds[roundId] = RoundSlot({
             classId: classId,
             rateDelta: delta,
-            paid: 0,
-            funder: msg.sender,
             declaredAt: uint40(block.timestamp),
             cumulativeRate: cumulativeRatePpm,
+            funder: msg.sender,
             returned: 0,
             funded: funded,
             totalAllowed: totalAllowed,
@@ -106,7 +105,6 @@ contract ClaimDistributor is IClaimDistributor, ReentrancyGuardTransient {
             _record(r, roundId, claimId, hint);
         if (recordStatus != _ALLOWED || currentStatus != _ALLOWED) revert ClaimDistributorWithheld(roundId, claimId);
         amount = _share(claimAmount, r.rateDelta);
-        r.paid += uint128(amount);
         if (amount != 0) _stablecoin.safeTransfer(holder, amount);
         emit PayoutMade(roundId, claimId, holder, amount);
     }
@@ -131,7 +129,6 @@ contract ClaimDistributor is IClaimDistributor, ReentrancyGuardTransient {
                 paidAmount += amount;
             }
         }
-        r.paid += uint128(paidAmount);
     }
 
     /// @inheritdoc IClaimDistributor
@@ -142,7 +139,6 @@ contract ClaimDistributor is IClaimDistributor, ReentrancyGuardTransient {
         (address holder, uint96 claimAmount,, uint8 currentStatus) = _record(r, roundId, claimId, hint);
         if (currentStatus != _ALLOWED) revert ClaimDistributorNotResolved(claimId, currentStatus);
         amount = _share(claimAmount, r.rateDelta);
-        r.paid += uint128(amount);
         if (amount != 0) _stablecoin.safeTransfer(holder, amount);
         emit PayoutReleased(roundId, claimId, holder, amount);
     }
@@ -177,7 +173,6 @@ contract ClaimDistributor is IClaimDistributor, ReentrancyGuardTransient {
         v.totalAllowed = r.totalAllowed;
         v.disputedAllowed = r.disputedAllowed;
         v.funded = r.funded;
-        v.paid = r.paid;
         v.returned = r.returned;
     }
 

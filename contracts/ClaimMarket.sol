@@ -204,9 +204,9 @@ contract ClaimMarket is IClaimMarket, EIP712, ReentrancyGuardTransient {
         s.filled = 1;
         address seller = ask.maker;
         uint256 price = ask.price;
-        (, uint96 amount) = _token.marketTransfer(seller, buyer, claimId);
+        _token.marketTransfer(seller, buyer, claimId);
         _stablecoin.safeTransferFrom(buyer, seller, price);
-        emit OrderFilled(h, buyer, seller, claimId, price, amount, false);
+        emit OrderFilled(h, buyer, seller, claimId, price);
     }
 
     function _fillBid(Order calldata bid, bytes calldata signature, uint256 claimId, address seller)
@@ -223,17 +223,17 @@ contract ClaimMarket is IClaimMarket, EIP712, ReentrancyGuardTransient {
 
         address buyer = bid.maker;
         // The token is this market's creator and makes no external call while moving a claim.
-        (uint32 classId, uint96 amount) = _token.marketTransfer(seller, buyer, claimId);
+        uint32 classId = _token.marketTransfer(seller, buyer, claimId);
         uint256 payment;
         if (classBid) {
             if (classId != bid.classId) revert ClaimMarketClaimMismatch(h, claimId);
-            payment = _fillClassBid(bid, s, h, amount);
+            payment = _fillClassBid(bid, s, h, _token.amountOf(claimId));
         } else {
             s.filled = 1;
             payment = bid.price;
         }
-        bool escrowed = _pay(h, buyer, seller, payment);
-        emit OrderFilled(h, buyer, seller, claimId, payment, amount, escrowed);
+        _pay(h, buyer, seller, payment);
+        emit OrderFilled(h, buyer, seller, claimId, payment);
     }
 
     /// @dev Adds `amount` to a class bid's filled amount, within `maxAmount`; returns the payment (rounded down).
@@ -252,17 +252,17 @@ contract ClaimMarket is IClaimMarket, EIP712, ReentrancyGuardTransient {
 
     /// @dev Pays the seller of a bid fill: from the bid's deposit when it has one (which must cover the payment),
     /// otherwise from the buyer, who signed the bid.
-    function _pay(bytes32 h, address buyer, address seller, uint256 payment) private returns (bool escrowed) {
+    function _pay(bytes32 h, address buyer, address seller, uint256 payment) private {
         DepositSlot storage d = _deposits[h];
         uint256 escrow = d.amount;
-        escrowed = escrow != 0;
-        if (escrowed) {
+        if (escrow != 0) {
             if (escrow < payment) revert ClaimMarketDepositTooSmall(h, escrow, payment);
             // payment <= escrow <= _totalDeposits: no underflow.
             unchecked {
                 d.amount = uint96(escrow - payment);
                 _totalDeposits -= payment;
             }
+            emit DepositSpent(h, payment, escrow - payment);
             _stablecoin.safeTransfer(seller, payment);
         } else {
             _stablecoin.safeTransferFrom(buyer, seller, payment);

@@ -52,14 +52,28 @@ contract ClaimToken is IClaimToken, IERC721Metadata, IERC721Errors, AccessContro
     uint16 private constant _MAX_COUNTRY = 999;
 
     // ------------------------------------------------------------------ storage
-    /// @dev Slot 0: holder, class, epoch, status (every transfer check). Slot 1: amount and the ERC-721 approval.
+    /// @dev Slot 0: holder, class, epoch, status and whether an ERC-721 approval is set (everything a transfer
+    /// checks). Slot 1: amount and the approved address, read by a transfer only when `hasApproval` says so.
     struct ClaimSlot {
         address holder;
         uint32 classId;
         uint32 epoch;
         uint8 status;
+        bool hasApproval;
         uint96 amount;
         address approved;
+    }
+
+    /// @dev An attestation plus a cache of its country's restricted bit, valid while `restrictionVersion` equals
+    /// the global one (any change to the restricted set bumps it, so a stale cache is never read).
+    struct AttestationSlot {
+        uint64 entityId;
+        uint16 country;
+        uint40 expiry;
+        uint32 flags;
+        uint32 nonce;
+        uint32 restrictionVersion;
+        bool restricted;
     }
 
     struct ClassSlot {
@@ -70,11 +84,13 @@ contract ClaimToken is IClaimToken, IERC721Metadata, IERC721Errors, AccessContro
         uint128 disputedAllowed;
     }
 
-    /// @dev One slot read by every transfer: the pause flag and the round epoch; the claim count rides along.
+    /// @dev One slot read by every transfer: the pause flag, the round epoch and the restricted-set version; the
+    /// claim count rides along.
     struct GlobalSlot {
         bool paused;
         uint32 epoch;
         uint64 claimCount;
+        uint32 restrictionVersion;
     }
 
     GlobalSlot private _global;
@@ -86,7 +102,7 @@ contract ClaimToken is IClaimToken, IERC721Metadata, IERC721Errors, AccessContro
     mapping(uint32 classId => ClassSlot) private _classes;
     mapping(address wallet => uint256) private _balances;
     mapping(address owner => mapping(address operator => bool)) private _operatorApprovals;
-    mapping(address wallet => Attestation) private _attestations;
+    mapping(address wallet => AttestationSlot) private _attestations;
     /// @dev Restricted countries as a bitmap: word `country >> 8`, bit `country & 0xff`.
     mapping(uint256 word => uint256) private _restricted;
 
@@ -141,7 +157,7 @@ contract ClaimToken is IClaimToken, IERC721Metadata, IERC721Errors, AccessContro
 
     /// @inheritdoc IClaimToken
     function revokeAttestation(address wallet) external onlyRole(VERIFIER_ROLE) {
-        Attestation storage a = _attestations[wallet];
+        AttestationSlot storage a = _attestations[wallet];
         if (a.expiry == 0) revert ClaimTokenNotAttested(wallet);
         a.expiry = 0;
         uint32 nonce = a.nonce + 1;
@@ -159,12 +175,14 @@ contract ClaimToken is IClaimToken, IERC721Metadata, IERC721Errors, AccessContro
             else _restricted[country >> 8] &= ~bit;
             emit JurisdictionRestricted(country, restricted);
         }
+        // Every cached restricted bit is stale from now on: eligibility reads the set itself until re-attested.
+        _global.restrictionVersion += 1;
     }
 
     /// @inheritdoc IClaimToken
     function isEligible(address wallet) public view returns (bool) {
-        Attestation memory a = _attestations[wallet];
-        return a.expiry > block.timestamp && !isRestricted(a.country);
+        AttestationSlot memory a = _attestations[wallet];
+        return a.expiry > block.timestamp && !_restrictedNow(a, _global.restrictionVersion);
     }
 
     /// @inheritdoc IClaimToken
@@ -174,7 +192,8 @@ contract ClaimToken is IClaimToken, IERC721Metadata, IERC721Errors, AccessContro
 
     /// @inheritdoc IClaimToken
     function attestationOf(address wallet) external view returns (Attestation memory) {
-        return _attestations[wallet];
+        AttestationSlot storage a = _attestations[wallet];
+        return Attestation({entityId: a.entityId, country: a.country, expiry: a.expiry, flags: a.flags, nonce: a.nonce});
     }
 
     // ================================================================== claims
@@ -264,7 +283,7 @@ contract ClaimToken is IClaimToken, IERC721Metadata, IERC721Errors, AccessContro
         if (entity == 0 || _attestations[to].entityId != entity || to == from) {
             revert ClaimTokenEntityMismatch(from, to);
         }
-        _requireEligible(to);
+        _requireEligible(to, _global.restrictionVersion);
         _move(from, to, claimId, true);
         emit ClaimRecovered(claimId, from, to);
     }
@@ -322,13 +341,14 @@ contract ClaimToken is IClaimToken, IERC721Metadata, IERC721Errors, AccessContro
 
     // ================================================================== market and distributor
     /// @inheritdoc IClaimToken
-    function marketTransfer(address from, address to, uint256 claimId)
-        external
-        returns (uint32 classId, uint96 amount)
-    {
+    function marketTransfer(address from, address to, uint256 claimId) external returns (uint32 classId) {
         if (msg.sender != market) revert ClaimTokenOnlyMarket(msg.sender);
-        ClaimSlot storage c = _move(from, to, claimId, false);
-        return (c.classId, c.amount);
+        return _move(from, to, claimId, false).classId;
+    }
+
+    /// @inheritdoc IClaimToken
+    function amountOf(uint256 claimId) external view returns (uint96) {
+        return _existing(claimId).amount;
     }
 
     /// @inheritdoc IClaimToken
@@ -409,6 +429,7 @@ contract ClaimToken is IClaimToken, IERC721Metadata, IERC721Errors, AccessContro
         address owner = c.holder;
         if (msg.sender != owner && !_operatorApprovals[owner][msg.sender]) revert ERC721InvalidApprover(msg.sender);
         c.approved = to;
+        c.hasApproval = to != address(0);
         emit Approval(owner, to, claimId);
     }
 
@@ -455,17 +476,30 @@ contract ClaimToken is IClaimToken, IERC721Metadata, IERC721Errors, AccessContro
         if (country == 0 || country > _MAX_COUNTRY) revert ClaimTokenInvalidCountry(country);
         if (expiry <= block.timestamp) revert ClaimTokenInvalidExpiry(expiry, block.timestamp);
         uint32 nonce = _attestations[wallet].nonce + 1;
-        _attestations[wallet] =
-            Attestation({entityId: entityId, country: country, expiry: expiry, flags: flags, nonce: nonce});
+        _attestations[wallet] = AttestationSlot({
+            entityId: entityId,
+            country: country,
+            expiry: expiry,
+            flags: flags,
+            nonce: nonce,
+            restrictionVersion: _global.restrictionVersion,
+            restricted: isRestricted(country)
+        });
         emit Attested(wallet, entityId, country, expiry, flags, nonce);
     }
 
+    /// @dev Whether `a`'s country is restricted now: the cached bit while no restriction changed since the
+    /// attestation was written, otherwise the restricted set itself.
+    function _restrictedNow(AttestationSlot memory a, uint32 version) private view returns (bool) {
+        return a.restrictionVersion == version ? a.restricted : isRestricted(a.country);
+    }
+
     /// @dev Reverts with the precise reason `wallet` may not hold or receive a claim.
-    function _requireEligible(address wallet) private view {
-        Attestation memory a = _attestations[wallet];
+    function _requireEligible(address wallet, uint32 version) private view {
+        AttestationSlot memory a = _attestations[wallet];
         if (a.expiry == 0) revert ClaimTokenNotAttested(wallet);
         if (a.expiry <= block.timestamp) revert ClaimTokenAttestationExpired(wallet, a.expiry);
-        if (isRestricted(a.country)) revert ClaimTokenJurisdictionRestricted(wallet, a.country);
+        if (_restrictedNow(a, version)) revert ClaimTokenJurisdictionRestricted(wallet, a.country);
     }
 
     /// @dev Recovers the EIP-712 signer (low-s only, via OpenZeppelin ECDSA) and requires it to hold `role`.
@@ -489,10 +523,12 @@ contract ClaimToken is IClaimToken, IERC721Metadata, IERC721Errors, AccessContro
         address holder = req.holder;
         if (holder == address(0)) revert ERC721InvalidReceiver(address(0));
         // A creditor in a restricted jurisdiction keeps the claim, as Disputed; every other mint needs eligibility.
-        Attestation memory a = _attestations[holder];
+        AttestationSlot memory a = _attestations[holder];
         if (a.expiry == 0) revert ClaimTokenNotAttested(holder);
         if (a.expiry <= block.timestamp) revert ClaimTokenAttestationExpired(holder, a.expiry);
-        if (status != _DISPUTED && isRestricted(a.country)) revert ClaimTokenJurisdictionRestricted(holder, a.country);
+        if (status != _DISPUTED && _restrictedNow(a, g.restrictionVersion)) {
+            revert ClaimTokenJurisdictionRestricted(holder, a.country);
+        }
 
         claimId = uint256(g.claimCount) + 1;
         _global.claimCount = uint64(claimId);
@@ -501,6 +537,7 @@ contract ClaimToken is IClaimToken, IERC721Metadata, IERC721Errors, AccessContro
             classId: req.classId,
             epoch: g.epoch,
             status: status,
+            hasApproval: false,
             amount: req.amount,
             approved: address(0)
         });
@@ -547,11 +584,14 @@ contract ClaimToken is IClaimToken, IERC721Metadata, IERC721Errors, AccessContro
         if (!recovery) {
             uint8 status = c.status;
             if (status != _ALLOWED) revert ClaimTokenNotTransferable(claimId, status);
-            _requireEligible(from);
-            _requireEligible(to);
+            _requireEligible(from, g.restrictionVersion);
+            _requireEligible(to, g.restrictionVersion);
         }
         _checkpoint(claimId, c, g.epoch);
-        if (c.approved != address(0)) c.approved = address(0);
+        if (c.hasApproval) {
+            c.hasApproval = false;
+            c.approved = address(0);
+        }
         // `from` holds this claim, so its balance is at least 1; `to` holds fewer claims than exist (< 2^64).
         unchecked {
             _balances[from] -= 1;

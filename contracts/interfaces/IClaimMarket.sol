@@ -39,16 +39,12 @@ interface IClaimMarket {
     error ClaimMarketNonCanonicalOrder();
 
     // ------------------------------------------------------------------ events
-    /// @notice A fill. `buyer` received claim `claimId`; `seller` received exactly `price`; `amount` is its allowed amount.
+    /// @notice A fill: `buyer` received claim `claimId`; `seller` received exactly `price`.
     event OrderFilled(
-        bytes32 indexed orderHash,
-        address indexed buyer,
-        address indexed seller,
-        uint256 claimId,
-        uint256 price,
-        uint256 amount,
-        bool escrowed
+        bytes32 indexed orderHash, address indexed buyer, address indexed seller, uint256 claimId, uint256 price
     );
+    /// @notice An escrowed bid's fill was paid from its deposit: `amount` left, `remaining` is still escrowed.
+    event DepositSpent(bytes32 indexed orderHash, uint256 amount, uint256 remaining);
     event OrderCancelled(bytes32 indexed orderHash, address indexed maker);
     event CounterIncremented(address indexed maker, uint256 newCounter);
     event Deposited(bytes32 indexed orderHash, address indexed buyer, uint256 amount, uint256 total);

@@ -131,8 +131,9 @@ interface IClaimToken {
     /// @notice Settlement move (market only): the same checks as any transfer, without an ERC-721 approval, because
     /// the market has checked the seller's signature or that the seller is the caller.
     /// @return classId The claim's class.
-    /// @return amount The claim's allowed amount.
-    function marketTransfer(address from, address to, uint256 claimId) external returns (uint32 classId, uint96 amount);
+    function marketTransfer(address from, address to, uint256 claimId) external returns (uint32 classId);
+    /// @notice A claim's allowed amount (cheaper than `claimOf` when that is all a caller needs).
+    function amountOf(uint256 claimId) external view returns (uint96);
 
     // ------------------------------------------------------------------ holder of record
     /// @notice Opens round `roundId` for `classId` (distributor only) and returns the class totals of record.

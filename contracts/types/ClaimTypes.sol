@@ -114,6 +114,5 @@ struct RoundView {
     uint128 totalAllowed;
     uint128 disputedAllowed;
     uint128 funded;
-    uint128 paid;
     uint128 returned;
 }

@@ -62,6 +62,7 @@ contract Handler is Test {
     uint256 public ghostFunded;
     uint256 public ghostPaid;
     uint256 public ghostReturned;
+    mapping(uint32 => uint256) public ghostPaidInRound;
     mapping(uint32 => mapping(uint256 => uint256)) public timesSettled;
 
     bool public doubleSettled;
@@ -391,6 +392,7 @@ contract Handler is Test {
         try distributor.payout(r, id, hint) returns (uint256 amount) {
             _settled(r, id, amount, expected);
             ghostPaid += amount;
+            ghostPaidInRound[r] += amount;
             if (exactToken && stable.balanceOf(holder) - before != amount) wrongPayee = true;
         } catch {}
     }
@@ -411,6 +413,7 @@ contract Handler is Test {
         }
         try distributor.payoutBatch(r, ids, hints) returns (uint256, uint256 paidAmount) {
             ghostPaid += paidAmount;
+            ghostPaidInRound[r] += paidAmount;
             for (uint256 i = 0; i < n; ++i) {
                 if (!wasSettled[i] && distributor.isSettled(r, ids[i])) {
                     // Duplicates in one batch settle once; count each pair once.
@@ -435,6 +438,7 @@ contract Handler is Test {
             if (!asResolver) wrongPayee = true;
             _settled(r, id, amount, expected);
             ghostPaid += amount;
+            ghostPaidInRound[r] += amount;
         } catch {}
     }
 
