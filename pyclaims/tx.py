@@ -282,14 +282,22 @@ class StuckTransactionError(TxError):
     Attributes:
         sent: the latest attempt at the stuck nonce.
         waited: seconds waited.
+        chain_nonce: the account's mined transaction count when the wait gave up (``None`` if unknown); below
+            ``sent.nonce`` it means a lower nonce is missing from the node.
     """
 
-    def __init__(self, sent: SentTx, waited: float) -> None:
+    def __init__(self, sent: SentTx, waited: float, chain_nonce: int | None = None) -> None:
         self.sent = sent
         self.waited = waited
+        self.chain_nonce = chain_nonce
         label = f" (op {sent.op_id})" if sent.op_id else ""
+        hole = (
+            f"; the account's nonce on chain is {chain_nonce}: nonces {chain_nonce}..{sent.nonce - 1} are missing"
+            if chain_nonce is not None and chain_nonce < sent.nonce
+            else ""
+        )
         super().__init__(
-            f"transaction {sent.tx_hash.to_0x_hex()}{label} at nonce {sent.nonce} not mined after {waited:.1f} s"
+            f"transaction {sent.tx_hash.to_0x_hex()}{label} at nonce {sent.nonce} not mined after {waited:.1f} s{hole}"
         )
 
     @property
@@ -1041,6 +1049,8 @@ class TxSender:
             while nothing new is mined and drops back when something is.
         max_poll_interval: the longest pause between polls.
         receipt_timeout: seconds :meth:`wait` waits before raising :class:`StuckTransactionError`.
+        rebroadcast_after: seconds without a new receipt after which :meth:`wait` hands the node the pending
+            transactions' signed bytes again (in case its pool dropped them).
         revert_decoder: turns revert data into a typed exception (the client decodes custom errors), or
             returns ``None``.
     """
@@ -1061,6 +1071,7 @@ class TxSender:
         poll_interval: float = 0.002,
         max_poll_interval: float = 0.25,
         receipt_timeout: float = 120.0,
+        rebroadcast_after: float = 5.0,
         revert_decoder: Callable[[bytes], Exception | None] | None = None,
     ) -> None:
         if receipt_mode not in ("auto", "sync", "poll"):
@@ -1073,6 +1084,8 @@ class TxSender:
             )
         if receipt_timeout <= 0:
             raise ValueError(f"receipt_timeout: must be > 0, got {receipt_timeout}")
+        if rebroadcast_after <= 0:
+            raise ValueError(f"rebroadcast_after: must be > 0, got {rebroadcast_after}")
         self.w3 = w3
         self.account = account
         self.address: ChecksumAddress = to_checksum_address(account.address)
@@ -1086,6 +1099,7 @@ class TxSender:
         self.poll_interval = poll_interval
         self.max_poll_interval = max_poll_interval
         self.receipt_timeout = receipt_timeout
+        self.rebroadcast_after = rebroadcast_after
         self.revert_decoder = revert_decoder
         self._nonces = nonce_manager
         self._lock = threading.RLock()
@@ -1479,6 +1493,7 @@ class TxSender:
     def _poll(self, groups: dict[int, list[SentTx]], timeout: float) -> tuple[dict[int, TxReceipt], set[int]]:
         started = time.monotonic()
         interval = self.poll_interval
+        next_rebroadcast = started + self.rebroadcast_after
         done: dict[int, TxReceipt] = {}
         dropped: set[int] = set()
         suspect: set[int] = set()
@@ -1519,15 +1534,29 @@ class TxSender:
                     suspect.add(nonce)
                 progressed = True
             self._write(records)
+            now = time.monotonic()
             if progressed:
                 interval = self.poll_interval
+                next_rebroadcast = now + self.rebroadcast_after
                 continue
-            waited = time.monotonic() - started
+            waited = now - started
             if waited >= timeout:
                 lowest = min(pending)
-                raise StuckTransactionError(groups[lowest][-1], waited)
+                raise StuckTransactionError(groups[lowest][-1], waited, latest)
+            if now >= next_rebroadcast:
+                # Nothing mined for a while: hand the node our pending bytes again (a node may have dropped
+                # them from its pool). Identical bytes: at most one of them can ever be mined.
+                self._rebroadcast_quietly(
+                    [max(pending[n], key=lambda s: s.fees.max_fee_per_gas) for n in sorted(pending)]
+                )
+                next_rebroadcast = now + self.rebroadcast_after
             time.sleep(min(interval, max(0.0, timeout - waited)))
             interval = min(self.max_poll_interval, interval * 1.5)
+
+    def _rebroadcast_quietly(self, sents: Sequence[SentTx]) -> None:
+        """Re-send signed bytes, ignoring every answer (the receipt poll decides what happened)."""
+        with contextlib.suppress(*_TRANSPORT_ERRORS):
+            call_many(self.w3, [("eth_sendRawTransaction", [s.raw_tx.to_0x_hex()]) for s in sents[:64]])
 
     def _settle(self, group: Sequence[SentTx], receipt: TxReceipt) -> list[JournalRecord | None]:
         """Journal the mined attempt of a nonce and mark the other attempts ``replaced``."""

@@ -251,6 +251,7 @@ def test_stuck_transaction_replaced_exactly_one_mined(tmp_path: Path) -> None:
         with pytest.raises(StuckTransactionError) as info:
             sender.wait(sent, timeout=0.2)
         assert info.value.tx_hash == sent.tx_hash
+        assert info.value.chain_nonce == 0  # no hole below it: simply not mined
         # Replace the call too (2 wei instead of 1): the balance tells which one was mined.
         replacement = sender.replace(sent, tx=transfer(to, 2))
         assert replacement.nonce == sent.nonce
@@ -268,6 +269,27 @@ def test_stuck_transaction_replaced_exactly_one_mined(tmp_path: Path) -> None:
         assert history.winner == replacement.tx_hash.to_0x_hex()
         states = {a.tx_hash: a.state for a in history.attempts}
         assert states == {sent.tx_hash.to_0x_hex(): TxState.REPLACED, replacement.tx_hash.to_0x_hex(): TxState.MINED}
+
+
+def test_transaction_dropped_from_the_pool_is_handed_over_again() -> None:
+    with Anvil(no_mining=True) as node:
+        w3 = node.web3()
+        sender = TxSender(w3, dev_account(0), expected_chain_id=31337, rebroadcast_after=0.05)
+        sent = sender.send(transfer(recipient("drop", 0), 4))
+        node.rpc("anvil_dropTransaction", sent.tx_hash.to_0x_hex())
+        assert node.rpc("eth_getTransactionByHash", sent.tx_hash.to_0x_hex()) is None
+
+        def mine_later() -> None:
+            # Mine only once the sender has had time to notice and re-send the dropped transaction.
+            threading.Event().wait(0.5)
+            node.rpc("evm_mine")
+
+        miner = threading.Thread(target=mine_later)
+        miner.start()
+        receipt = sender.wait(sent, timeout=10)[0]
+        miner.join()
+        assert receipt["transactionHash"] == sent.tx_hash
+        assert w3.eth.get_balance(recipient("drop", 0)) == 4
 
 
 def test_replacement_below_ten_percent_is_not_offered() -> None:
