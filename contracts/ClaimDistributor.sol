@@ -70,12 +70,13 @@ contract ClaimDistributor is IClaimDistributor, ReentrancyGuardTransient {
         uint64 previous = _cumulative[classId];
         if (cumulativeRatePpm <= previous) revert ClaimDistributorRateNotIncreasing(classId, previous, cumulativeRatePpm);
         uint64 delta = cumulativeRatePpm - previous;
+        _cumulative[classId] = cumulativeRatePpm;
         uint128 totalAllowed;
         uint128 disputedAllowed;
+        // The token created this contract and makes no external call in beginRound; nonReentrant besides.
+        // slither-disable-next-line reentrancy-no-eth,reentrancy-benign
         (roundId, totalAllowed, disputedAllowed) = _token.beginRound(classId);
         uint128 funded = Math.mulDiv(totalAllowed, delta, RATE_SCALE, Math.Rounding.Ceil).toUint128();
-
-        _cumulative[classId] = cumulativeRatePpm;
         _rounds[roundId] = RoundSlot({
             classId: classId,
             rateDelta: delta,
