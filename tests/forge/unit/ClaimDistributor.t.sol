@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Vm} from "../utils/Test.sol";
 import {UnitBase} from "./UnitBase.sol";
 import {ClaimToken} from "../../../contracts/ClaimToken.sol";
 import {ClaimDistributor} from "../../../contracts/ClaimDistributor.sol";
@@ -47,7 +48,7 @@ contract ClaimDistributorTest is UnitBase {
     uint96 internal constant B = 2_000_003;
     uint96 internal constant D = 500_000_007;
     uint64 internal constant RATE = 333_333;
-    uint256 internal constant FUNDED = 167_666_503;
+    uint128 internal constant FUNDED = 167_666_503;
     uint256 internal constant SHARE_A = 333_333;
     uint256 internal constant SHARE_B = 666_666;
     uint256 internal constant SHARE_D = 166_666_502;
@@ -75,7 +76,7 @@ contract ClaimDistributorTest is UnitBase {
         vm.expectEmit(true, true, false, true, address(token));
         emit IClaimToken.RoundOpened(1, GENERAL, A + B + D, D);
         vm.expectEmit(true, true, true, true, address(distributor));
-        emit IClaimDistributor.RoundDeclared(1, GENERAL, trust, RATE, RATE, A + B + D, D, uint128(FUNDED));
+        emit IClaimDistributor.RoundDeclared(1, GENERAL, trust, RATE, RATE, A + B + D, D, FUNDED);
         uint32 r = declare(GENERAL, RATE);
         assertEq(r, 1, "first round id");
         assertEq(trustBefore - usdc.balanceOf(trust), FUNDED, "pulled exactly ceil(total * delta / 1e6)");
@@ -89,7 +90,6 @@ contract ClaimDistributorTest is UnitBase {
         assertEq(v.totalAllowed, A + B + D, "total of record, disputed included");
         assertEq(v.disputedAllowed, D, "disputed of record");
         assertEq(v.funded, FUNDED, "funded");
-        assertEq(v.paid, 0, "paid");
         assertEq(v.returned, 0, "returned");
         assertEq(distributor.cumulativeRateOf(GENERAL), RATE, "cumulativeRateOf");
         assertEq(distributor.cumulativeRateOf(CONVENIENCE), 0, "other class untouched");
@@ -221,7 +221,7 @@ contract ClaimDistributorTest is UnitBase {
         assertTrue(distributor.isSettled(r, a), "settled");
         assertFalse(distributor.isSettled(r, b), "others not");
         assertEq(distributor.amountDue(r, a, 0), 0, "amountDue after");
-        assertEq(distributor.roundOf(r).paid, SHARE_A, "round paid");
+        assertEq(usdc.balanceOf(address(distributor)), FUNDED - SHARE_A, "left the distributor");
     }
 
     function test_payout_revertsWhenAlreadySettled() public {
@@ -392,7 +392,7 @@ contract ClaimDistributorTest is UnitBase {
         uint256 amount = distributor.release(r, d, 0);
         assertEq(amount, SHARE_D, "amount");
         assertEq(usdc.balanceOf(buyer2) - before, SHARE_D, "to the holder of record");
-        assertEq(distributor.roundOf(r).paid, SHARE_D, "counted as paid");
+        assertEq(usdc.balanceOf(address(distributor)), FUNDED - SHARE_D, "left the distributor");
         assertTrue(distributor.isSettled(r, d), "settled");
     }
 
@@ -518,7 +518,8 @@ contract ClaimDistributorTest is UnitBase {
         (uint256 count, uint256 amount) = distributor.payoutBatch(r, ids, hints);
         assertEq(count, 2, "count");
         assertEq(amount, SHARE_A + SHARE_B, "amount");
-        assertEq(distributor.roundOf(r).paid, SHARE_A + SHARE_B, "round paid");
+        assertEq(usdc.balanceOf(address(distributor)), FUNDED - SHARE_A - SHARE_B, "left the distributor");
+        assertEq(usdc.balanceOf(seller), SHARE_A, "seller");
     }
 
     function test_payoutBatch_skipsEachReasonAndPaysTheRest() public {
@@ -585,7 +586,7 @@ contract ClaimDistributorTest is UnitBase {
         emit IClaimDistributor.PayoutSkipped(r, a, SKIP_TRANSFER_FAILED);
         (uint256 count, uint256 amount) = distributor.payoutBatch(r, ids, hints);
         assertEq(count + amount, 0, "nothing paid");
-        assertEq(distributor.roundOf(r).paid, 0, "nothing counted");
+        assertEq(usdc.balanceOf(address(distributor)), FUNDED, "nothing left");
         usdc.unpause();
         (count,) = distributor.payoutBatch(r, ids, hints);
         assertEq(count, 2, "both after unpause");
@@ -653,26 +654,33 @@ contract ClaimDistributorTest is UnitBase {
         uint32 r = declare(GENERAL, RATE);
         uint256 shareE = uint256(7_777_777) * RATE / 1e6;
         uint256 funded = distributor.roundOf(r).funded;
+        vm.recordLogs();
         distributor.payout(r, a, 0); // paid
         setStatus(e, ClaimStatus.Expunged);
         vm.prank(resolver);
         distributor.returnWithheld(r, e, 0); // returned
         // b stays owed, d stays withheld
-        RoundView memory v = distributor.roundOf(r);
+        uint256 paid = sumPaidEvents(r, vm.getRecordedLogs());
+        uint256 returned = distributor.roundOf(r).returned;
         uint256 owed = distributor.amountDue(r, b, 0);
         uint256 withheld = distributor.amountDue(r, d, 0);
-        assertEq(v.paid, SHARE_A, "paid");
-        assertEq(v.returned, shareE, "returned");
+        assertEq(paid, SHARE_A, "paid (sum of PayoutMade + PayoutReleased)");
+        assertEq(usdc.balanceOf(seller), paid, "the events match the money");
+        assertEq(returned, shareE, "returned");
         assertEq(owed, SHARE_B, "owed");
         assertEq(withheld, SHARE_D, "withheld");
-        uint256 dust = funded - v.paid - v.returned - owed - withheld;
+        uint256 dust = funded - paid - returned - owed - withheld;
         assertLt(dust, 4, "dust below the number of claims");
-        assertEq(usdc.balanceOf(address(distributor)), funded - v.paid - v.returned, "balance holds owed+withheld+dust");
+        assertEq(usdc.balanceOf(address(distributor)), funded - paid - returned, "balance holds owed+withheld+dust");
         // everything settled: only the dust remains, and withheld money was paid out, not swept
+        vm.recordLogs();
         distributor.payout(r, b, 0);
         setStatus(d, ClaimStatus.Allowed);
         vm.prank(resolver);
         distributor.release(r, d, 0);
+        paid += sumPaidEvents(r, vm.getRecordedLogs());
+        assertEq(paid, SHARE_A + SHARE_B + SHARE_D, "all paid");
+        assertEq(funded, paid + returned + dust, "funded == paid + returned + dust");
         assertEq(usdc.balanceOf(address(distributor)), dust, "only dust left");
     }
 
@@ -737,6 +745,18 @@ contract ClaimDistributorTest is UnitBase {
     }
 
     // ================================================================== helpers
+    /// @dev What round `r` paid, as the distributor reports it: the sum of its PayoutMade and PayoutReleased events.
+    function sumPaidEvents(uint32 r, Vm.Log[] memory logs) internal view returns (uint256 sum) {
+        for (uint256 i = 0; i < logs.length; ++i) {
+            Vm.Log memory l = logs[i];
+            if (l.emitter != address(distributor) || uint256(l.topics[1]) != r) continue;
+            if (
+                l.topics[0] == IClaimDistributor.PayoutMade.selector
+                    || l.topics[0] == IClaimDistributor.PayoutReleased.selector
+            ) sum += abi.decode(l.data, (uint256));
+        }
+    }
+
     function pair(uint256 x, uint256 y) internal pure returns (uint256[] memory ids, uint256[] memory hints) {
         ids = new uint256[](2);
         ids[0] = x;

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Vm} from "../utils/Test.sol";
 import {UnitBase} from "./UnitBase.sol";
 import {ClaimToken} from "../../../contracts/ClaimToken.sol";
 import {ClaimMarket} from "../../../contracts/ClaimMarket.sol";
@@ -136,8 +137,10 @@ contract ClaimMarketEscrowTest is UnitBase {
     function test_fillBid_paysSellerFromEscrow() public {
         depositFor(55_000e6);
         uint256 buyerBefore = usdc.balanceOf(buyer);
+        vm.expectEmit(true, false, false, true, address(market));
+        emit IClaimMarket.DepositSpent(h, 55_000e6, 0);
         vm.expectEmit(true, true, true, true, address(market));
-        emit IClaimMarket.OrderFilled(h, buyer, seller, id, 55_000e6, 100_000e6, true);
+        emit IClaimMarket.OrderFilled(h, buyer, seller, id, 55_000e6);
         vm.prank(seller);
         market.fillBid(bid, signOrder(buyerKey, bid), id);
         assertEq(token.ownerOf(id), buyer, "claim to the bidder");
@@ -151,6 +154,8 @@ contract ClaimMarketEscrowTest is UnitBase {
 
     function test_fillBid_escrowLeftoverIsWithdrawable() public {
         depositFor(60_000e6);
+        vm.expectEmit(true, false, false, true, address(market));
+        emit IClaimMarket.DepositSpent(h, 55_000e6, 5_000e6);
         vm.prank(seller);
         market.fillBid(bid, signOrder(buyerKey, bid), id);
         (, uint256 left) = market.depositOf(h);
@@ -185,7 +190,11 @@ contract ClaimMarketEscrowTest is UnitBase {
         bytes memory sig = signOrder(buyerKey, cbid);
         uint256 buyerBefore = usdc.balanceOf(buyer);
         vm.startPrank(seller);
+        vm.expectEmit(true, false, false, true, address(market));
+        emit IClaimMarket.DepositSpent(ch, 260e6, 390e6);
         market.fillBid(cbid, sig, a);
+        vm.expectEmit(true, false, false, true, address(market));
+        emit IClaimMarket.DepositSpent(ch, 325e6, 65e6);
         market.fillBid(cbid, sig, b);
         vm.stopPrank();
         (, uint256 left) = market.depositOf(ch);
@@ -201,18 +210,17 @@ contract ClaimMarketEscrowTest is UnitBase {
         uint256 a = mintClaim(seller, GENERAL, 400e6, ClaimStatus.Allowed);
         uint256 b = mintClaim(seller, GENERAL, 500e6, ClaimStatus.Allowed);
         Order memory cbid = classBidOrder(buyer, GENERAL, 650_000, 1_000e6);
-        bytes32 ch = orderStructHash(cbid);
         vm.prank(buyer);
         market.deposit(cbid, 260e6);
         bytes memory sig = signOrder(buyerKey, cbid);
         uint256 buyerBefore = usdc.balanceOf(buyer);
         vm.prank(seller);
         market.fillBid(cbid, sig, a);
-        vm.expectEmit(true, true, true, true, address(market));
-        emit IClaimMarket.OrderFilled(ch, buyer, seller, b, 325e6, 500e6, false);
+        vm.recordLogs();
         vm.prank(seller);
         market.fillBid(cbid, sig, b);
         assertEq(buyerBefore - usdc.balanceOf(buyer), 325e6, "second fill from the wallet");
+        assertEq(countLogs(vm.getRecordedLogs(), IClaimMarket.DepositSpent.selector), 0, "no DepositSpent");
     }
 
     function test_fillBid_revertsWhenBuyerDeverifiedMidFlightAndEscrowStays() public {
@@ -517,6 +525,12 @@ contract ClaimMarketEscrowTest is UnitBase {
     }
 
     // ================================================================== helpers
+    function countLogs(Vm.Log[] memory logs, bytes32 topic0) internal view returns (uint256 n) {
+        for (uint256 i = 0; i < logs.length; ++i) {
+            if (logs[i].emitter == address(market) && logs[i].topics[0] == topic0) ++n;
+        }
+    }
+
     function depositFor(uint256 amount) internal {
         vm.prank(buyer);
         market.deposit(bid, amount);

@@ -53,7 +53,7 @@ contract ClaimMarketFillTest is UnitBase {
         vm.expectEmit(true, true, true, true, address(token));
         emit IERC721.Transfer(seller, buyer, id);
         vm.expectEmit(true, true, true, true, address(market));
-        emit IClaimMarket.OrderFilled(h, buyer, seller, id, 60_000e6, 100_000e6, false);
+        emit IClaimMarket.OrderFilled(h, buyer, seller, id, 60_000e6);
         vm.prank(buyer);
         bytes32 ret = market.fillAsk(ask, signOrder(sellerKey, ask));
         assertEq(ret, h, "returns the order hash");
@@ -411,7 +411,7 @@ contract ClaimMarketFillTest is UnitBase {
         bytes32 h = orderStructHash(bid);
         uint256 buyerBefore = usdc.balanceOf(buyer);
         vm.expectEmit(true, true, true, true, address(market));
-        emit IClaimMarket.OrderFilled(h, buyer, seller, id, 55_000e6, 100_000e6, false);
+        emit IClaimMarket.OrderFilled(h, buyer, seller, id, 55_000e6);
         vm.prank(seller);
         bytes32 ret = market.fillBid(bid, signOrder(buyerKey, bid), id);
         assertEq(ret, h, "hash");
@@ -509,7 +509,7 @@ contract ClaimMarketFillTest is UnitBase {
         bytes memory sig = signOrder(buyerKey, bid);
         vm.startPrank(seller);
         vm.expectEmit(true, true, true, true, address(market));
-        emit IClaimMarket.OrderFilled(h, buyer, seller, a, 260e6, 400e6, false);
+        emit IClaimMarket.OrderFilled(h, buyer, seller, a, 260e6);
         market.fillBid(bid, sig, a);
         market.fillBid(bid, sig, b);
         (uint256 filled,) = market.orderState(h);

@@ -708,13 +708,36 @@ contract ClaimTokenClaimsTest is UnitBase {
         token.marketTransfer(seller, buyer, a);
     }
 
-    function test_marketTransfer_returnsClassAndAmountToMarket() public {
+    function test_marketTransfer_returnsClassToMarket() public {
         uint256 a = mintClaim(seller, 123e6);
         vm.prank(address(market));
-        (uint32 classId, uint96 amount) = token.marketTransfer(seller, buyer, a);
+        uint32 classId = token.marketTransfer(seller, buyer, a);
         assertEq(classId, GENERAL, "class");
-        assertEq(amount, 123e6, "amount");
         assertEq(token.ownerOf(a), buyer, "moved");
+    }
+
+    function test_marketTransfer_sameChecksAsTransfer() public {
+        uint256 d = mintDisputed(seller, 1e6);
+        vm.expectRevert(abi.encodeWithSelector(IClaimToken.ClaimTokenNotTransferable.selector, d, DISPUTED));
+        vm.prank(address(market));
+        token.marketTransfer(seller, buyer, d);
+        uint256 a = mintClaim(seller, 1e6);
+        vm.expectRevert(abi.encodeWithSelector(IClaimToken.ClaimTokenNotAttested.selector, stranger));
+        vm.prank(address(market));
+        token.marketTransfer(seller, stranger, a);
+    }
+
+    function test_amountOf_readsAmountAndFollowsAmendments() public {
+        uint256 a = mintClaim(seller, 123e6);
+        assertEq(token.amountOf(a), 123e6, "amount");
+        vm.prank(validator);
+        token.amendAmount(a, 7e6);
+        assertEq(token.amountOf(a), 7e6, "amended");
+    }
+
+    function test_amountOf_revertsWhenClaimMissing() public {
+        vm.expectRevert(abi.encodeWithSelector(IERC721Errors.ERC721NonexistentToken.selector, uint256(8)));
+        token.amountOf(8);
     }
 
     function test_beginRound_revertsWhenCallerNotDistributor() public {

@@ -193,6 +193,26 @@ contract ClaimTokenERC721Test is UnitBase {
         token.transferFrom(buyer, buyer2, id);
     }
 
+    function test_transferFrom_byOwnerClearsApproval() public {
+        vm.prank(seller);
+        token.approve(buyer2, id);
+        move(seller, buyer, id);
+        assertEq(token.getApproved(id), address(0), "cleared");
+        vm.expectRevert(abi.encodeWithSelector(IERC721Errors.ERC721InsufficientApproval.selector, buyer2, id));
+        vm.prank(buyer2);
+        token.transferFrom(buyer, buyer2, id);
+    }
+
+    function test_approve_clearedApprovalCannotMove() public {
+        vm.startPrank(seller);
+        token.approve(buyer2, id);
+        token.approve(address(0), id);
+        vm.stopPrank();
+        vm.expectRevert(abi.encodeWithSelector(IERC721Errors.ERC721InsufficientApproval.selector, buyer2, id));
+        vm.prank(buyer2);
+        token.transferFrom(seller, buyer2, id);
+    }
+
     function test_transferFrom_byOperator() public {
         vm.prank(seller);
         token.setApprovalForAll(buyer2, true);

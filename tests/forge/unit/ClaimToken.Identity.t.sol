@@ -409,6 +409,39 @@ contract ClaimTokenIdentityTest is UnitBase {
         assertEq(token.ownerOf(id), buyer, "same order fills once lifted");
     }
 
+    function test_setRestricted_liftingAppliesToWalletAttestedWhileRestricted() public {
+        restrict(CN, true);
+        attest(stranger, 9, CN); // attested while CN is restricted
+        assertFalse(token.isEligible(stranger), "restricted at attestation");
+        uint256 id = mintClaim(seller, 1_000e6);
+        vm.expectRevert(abi.encodeWithSelector(IClaimToken.ClaimTokenJurisdictionRestricted.selector, stranger, CN));
+        move(seller, stranger, id);
+        restrict(CN, false);
+        assertTrue(token.isEligible(stranger), "eligible once lifted, without re-attesting");
+        move(seller, stranger, id);
+        assertEq(token.ownerOf(id), stranger, "received");
+    }
+
+    function test_setRestricted_unrelatedChangeKeepsRestriction() public {
+        restrict(CN, true);
+        attest(stranger, 9, CN);
+        restrict(DE, true); // any change to the set: the wallet's country is still restricted
+        restrict(DE, false);
+        assertFalse(token.isEligible(stranger), "CN still restricted");
+        assertTrue(token.isEligible(buyer), "DE open again");
+        uint256 id = mintClaim(seller, 1_000e6);
+        vm.expectRevert(abi.encodeWithSelector(IClaimToken.ClaimTokenJurisdictionRestricted.selector, stranger, CN));
+        move(seller, stranger, id);
+    }
+
+    function test_attest_reattestingIntoRestrictedCountryAppliesAtOnce() public {
+        restrict(CN, true);
+        uint256 id = mintClaim(seller, 1_000e6);
+        attest(seller, 1, CN); // the holder moves to a restricted jurisdiction
+        vm.expectRevert(abi.encodeWithSelector(IClaimToken.ClaimTokenJurisdictionRestricted.selector, seller, CN));
+        move(seller, buyer, id);
+    }
+
     // ================================================================== expiry
     function test_isEligible_lapsesExactlyAtExpiry() public {
         uint40 expiry = token.attestationOf(seller).expiry;
