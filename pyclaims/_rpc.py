@@ -16,13 +16,15 @@ from typing import Any
 from web3 import Web3
 from web3.types import RPCEndpoint
 
+from pyclaims.errors import PyclaimsError
+
 __all__ = ["RpcCall", "RpcError", "RpcResult", "call", "call_many", "to_int"]
 
 RpcCall = tuple[str, Sequence[Any]]
 """One JSON-RPC call: method name and positional parameters."""
 
 
-class RpcError(Exception):
+class RpcError(PyclaimsError):
     """The node answered a JSON-RPC call with an error object.
 
     Attributes:

@@ -39,6 +39,8 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import coincurve
 
+from pyclaims.errors import PyclaimsError
+
 __all__ = [
     "ATTESTATION_REQUEST_TYPE",
     "ATTESTATION_REQUEST_TYPEHASH",
@@ -160,7 +162,7 @@ _VALIDATION_FIELDS: Final = _fields(VALIDATION_TYPE)
 # Errors
 
 
-class Eip712Error(ValueError):
+class Eip712Error(PyclaimsError, ValueError):
     """A value does not fit its EIP-712 type. ``field`` names it; ``reason`` says what is wrong."""
 
     def __init__(self, field: str, reason: str) -> None:

@@ -42,6 +42,7 @@ from web3 import Web3
 from web3.types import FilterParams, LogReceipt
 
 from pyclaims._rpc import call, call_many, to_int
+from pyclaims.errors import PyclaimsError
 
 __all__ = [
     "BlockRef",
@@ -56,7 +57,7 @@ __all__ = [
 ]
 
 
-class IndexerError(Exception):
+class IndexerError(PyclaimsError):
     """Root of the indexer's errors (re-parented under the package root by ``pyclaims``)."""
 
 

@@ -55,6 +55,7 @@ from pyclaims.eip712 import (
     market_domain,
     recover,
 )
+from pyclaims.errors import PyclaimsError
 from pyclaims.types import Side
 
 __all__ = [
@@ -87,7 +88,7 @@ _UINT128_MAX: Final = 2**128 - 1
 _MAX_DOCUMENT_CHARS: Final = 16_384
 
 
-class OfferError(ValueError):
+class OfferError(PyclaimsError, ValueError):
     """An order, a signed order or an offer document is invalid: ``field`` names it, ``reason`` says why."""
 
     def __init__(self, field: str, reason: str) -> None:

@@ -32,6 +32,7 @@ from typing import Any, Final, Literal
 
 from eth_utils.address import is_checksum_address, to_checksum_address
 
+from pyclaims.errors import PyclaimsError
 from pyclaims.types import (
     UINT32_MAX,
     UINT64_MAX,
@@ -103,7 +104,7 @@ _STATUS_NAMES: Final = {s.name.lower(): s for s in ClaimStatus}
 # Errors
 
 
-class ScheduleError(ValueError):
+class ScheduleError(PyclaimsError, ValueError):
     """A problem with a claims schedule, located by row and field.
 
     Attributes:

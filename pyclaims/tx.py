@@ -68,6 +68,7 @@ from web3.datastructures import AttributeDict
 from web3.types import TxReceipt
 
 from pyclaims._rpc import RpcError, call, call_many, to_int
+from pyclaims.errors import PyclaimsError
 
 __all__ = [
     "DroppedTransactionError",
@@ -113,7 +114,7 @@ _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
 # ------------------------------------------------------------------------------------------------ errors
 
 
-class TxError(Exception):
+class TxError(PyclaimsError):
     """Root of the operations layer's errors (re-parented under the package root by ``pyclaims``)."""
 
 

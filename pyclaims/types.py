@@ -19,6 +19,8 @@ from typing import NewType
 
 from eth_utils.crypto import keccak
 
+from pyclaims.errors import PyclaimsError
+
 __all__ = [
     "BASE_UNITS_PER_USD",
     "BPS_SCALE",
@@ -88,7 +90,7 @@ class Side(IntEnum):
 # Amounts
 
 
-class AmountFormatError(ValueError):
+class AmountFormatError(PyclaimsError, ValueError):
     """A USD amount string is not in the accepted form, or is out of range.
 
     Attributes:
@@ -204,7 +206,7 @@ def claim_ref(estate: str, number: str) -> bytes:
 # Claim classes
 
 
-class ClassSchemeError(ValueError):
+class ClassSchemeError(PyclaimsError, ValueError):
     """A class scheme is inconsistent (duplicate ids, bad ids, duplicate names within an estate...)."""
 
 

@@ -35,6 +35,7 @@ from fractions import Fraction
 from math import floor, lcm
 from typing import Final, Literal
 
+from pyclaims.errors import PyclaimsError
 from pyclaims.types import (
     BPS_SCALE,
     RATE_SCALE,
@@ -75,7 +76,7 @@ _MAX_DISCOUNT_RATE_PPM: Final = 100 * RATE_SCALE  # 10,000% a year: anything abo
 _BPS_DAY_SCALE: Final = DAYS_PER_YEAR * BPS_SCALE  # (1 + b/10_000/365) == (_BPS_DAY_SCALE + b) / _BPS_DAY_SCALE
 
 
-class ValuationError(ValueError):
+class ValuationError(PyclaimsError, ValueError):
     """Valuation inputs are out of range or inconsistent.
 
     Attributes:
