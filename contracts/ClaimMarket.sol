@@ -196,12 +196,13 @@ contract ClaimMarket is IClaimMarket, EIP712, ReentrancyGuardTransient {
 
     // ================================================================== internals
     function _fillAsk(Order calldata ask, bytes calldata signature, address buyer) private returns (bytes32 h) {
+        // Hash first: it rejects non-canonical narrow fields with a decodable error before Solidity reads them.
+        h = _hashOrder(ask);
         if (ask.side != _ASK) revert ClaimMarketWrongSide(_ASK, ask.side);
         uint256 claimId = ask.claimId;
         if (claimId == 0) revert ClaimMarketInvalidOrder("claimId");
         if (ask.classId != 0) revert ClaimMarketInvalidOrder("classId");
         if (ask.maxAmount != 0) revert ClaimMarketInvalidOrder("maxAmount");
-        h = _hashOrder(ask);
         OrderSlot storage s = _checkOpen(ask, h, buyer);
         if (s.filled != 0) revert ClaimMarketOrderFilled(h);
         _verify(ask, h, signature);
@@ -221,8 +222,8 @@ contract ClaimMarket is IClaimMarket, EIP712, ReentrancyGuardTransient {
         private
         returns (bytes32 h)
     {
-        if (bid.side != _BID) revert ClaimMarketWrongSide(_BID, bid.side);
         h = _hashOrder(bid);
+        if (bid.side != _BID) revert ClaimMarketWrongSide(_BID, bid.side);
         bool classBid = _requireBidShape(bid);
         if (!classBid && bid.claimId != claimId) revert ClaimMarketClaimMismatch(h, claimId);
         OrderSlot storage s = _checkOpen(bid, h, seller);
@@ -281,8 +282,8 @@ contract ClaimMarket is IClaimMarket, EIP712, ReentrancyGuardTransient {
     }
 
     function _deposit(Order calldata bid, uint256 amount) private returns (bytes32 h) {
-        if (bid.side != _BID) revert ClaimMarketWrongSide(_BID, bid.side);
         h = _hashOrder(bid);
+        if (bid.side != _BID) revert ClaimMarketWrongSide(_BID, bid.side);
         bool classBid = _requireBidShape(bid);
         if (bid.maker != msg.sender) revert ClaimMarketNotMaker(h, bid.maker, msg.sender);
         if (amount == 0) revert ClaimMarketZeroDeposit();

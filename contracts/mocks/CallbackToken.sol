@@ -10,7 +10,8 @@ interface ITokenReceiver {
 
 /// @title CallbackToken — local networks only
 /// @notice A 6-decimal token that calls `onTokenReceived` on every contract recipient after a transfer, so a
-/// hostile recipient can try to re-enter whatever paid it. A reverting hook reverts the transfer.
+/// hostile recipient can try to re-enter whatever paid it. A hook that reverts with a reason reverts the transfer;
+/// a contract without the hook (the call fails with no data: the market, the distributor) receives normally.
 contract CallbackToken is ERC20 {
     constructor() ERC20("Callback USD", "CBUSD") {}
 
@@ -24,6 +25,12 @@ contract CallbackToken is ERC20 {
 
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
-        if (from != address(0) && to.code.length != 0) ITokenReceiver(to).onTokenReceived(from, value);
+        if (from == address(0) || to.code.length == 0) return;
+        (bool ok, bytes memory reason) = to.call(abi.encodeCall(ITokenReceiver.onTokenReceived, (from, value)));
+        if (!ok && reason.length != 0) {
+            assembly ("memory-safe") {
+                revert(add(reason, 0x20), mload(reason))
+            }
+        }
     }
 }

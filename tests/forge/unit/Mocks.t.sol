@@ -284,14 +284,24 @@ contract MocksTest is UnitBase {
         assertEq(cb.balanceOf(seller), 1e6, "plain transfer");
     }
 
-    function test_CallbackToken_revertsWhenRecipientHasNoHook() public {
+    function test_CallbackToken_contractWithoutHookReceivesNormally() public {
         CallbackToken cb = new CallbackToken();
         cb.mint(buyer, 10e6);
-        // so neither the market (deposits) nor the distributor (funding) can receive this token
+        // The market and the distributor have no hook: they receive like from any token (deposits, funding).
         vm.prank(buyer);
-        (bool ok, bytes memory ret) = address(cb).call(abi.encodeCall(IERC20.transfer, (address(market), 1e6)));
-        assertFalse(ok, "reverts");
-        assertEq(ret.length, 0, "the missing hook reverts without data");
+        assertTrue(cb.transfer(address(market), 1e6), "transfer to a hookless contract");
+        assertEq(cb.balanceOf(address(market)), 1e6, "received");
+    }
+
+    function test_CallbackToken_hookRevertWithReasonRevertsTheTransfer() public {
+        CallbackToken cb = new CallbackToken();
+        ReentrantReceiver r = new ReentrantReceiver();
+        cb.mint(buyer, 10e6);
+        // Armed to call the token with calldata it rejects, and to bubble the reason: the transfer reverts.
+        r.arm(address(usdc), abi.encodeCall(MockUSDC.mint, (address(r), 1)), true);
+        vm.expectRevert(abi.encodeWithSelector(MockUSDC.MockUSDCNotOwner.selector, address(r)));
+        vm.prank(buyer);
+        cb.transfer(address(r), 1e6);
     }
 
     // ================================================================== ReentrantReceiver
