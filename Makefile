@@ -21,7 +21,7 @@ PYTEST_ARGS ?=
 # DEMO_CMD runs inside tools/with_anvil.sh, which starts the npm anvil on a free port, exports PYCLAIMS_RPC_URL and
 # APE_FOUNDRY_HOST, and stops the node when the command ends.
 # >>> SDK issue: replace DEMO_CMD with the full lifecycle demo (keep it inside with_anvil.sh).
-DEMO_CMD ?= $(BIN)/ape run deploy --network ethereum:local:foundry
+DEMO_CMD ?= $(BIN)/ape run deploy --network ethereum:local:foundry --verbosity WARNING
 
 # ---- every test -------------------------------------------------------------------------------------------------
 # `make test` runs these targets in this order.
@@ -42,7 +42,9 @@ demo: setup
 	@cd $(ROOT) && $(ROOT)/tools/with_anvil.sh $(DEMO_CMD)
 
 test: setup
-	@$(MAKE) --no-print-directory -C $(ROOT) $(TEST_TARGETS)
+	@for step in $(TEST_TARGETS); do \
+		start=$$SECONDS; $(MAKE) --no-print-directory -C $(ROOT) $$step; echo "   ($$step: $$((SECONDS - start)) s)"; \
+	done
 	@echo "make test: all passed ($(TEST_TARGETS))"
 
 lint:
