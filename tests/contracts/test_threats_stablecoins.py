@@ -1,7 +1,7 @@
 """Threats table, "Contracts": the rows about hostile stablecoins and re-entry.
 
-reentrancy (CallbackToken + ReentrantReceiver), fee-on-transfer / short delivery (FeeOnTransferToken,
-NoReturnToken), stablecoin blacklist / pause (MockUSDC, FiatToken-like).
+reentrancy (CallbackToken + ReentrantReceiver: re-entry into settle, refund and payout), fee-on-transfer / short
+delivery (FeeOnTransferToken, NoReturnToken), stablecoin blacklist / pause (MockUSDC, FiatToken-like).
 
 Each hostile token gets a whole suite of its own (a second ClaimToken, with its market and distributor).
 """
@@ -9,12 +9,12 @@ Each hostile token gets a whole suite of its own (a second ClaimToken, with its 
 from __future__ import annotations
 
 import pytest
-from ape.exceptions import ContractLogicError
 from eth_utils import keccak
 
 USD = 1_000_000
 FEE_BPS = 250  # the fee-on-transfer token burns 2.5% of every transfer
 REENTRANT_CALL = keccak(text="ReentrancyGuardReentrantCall()")[:4]
+ZERO = "0x0000000000000000000000000000000000000000"
 
 
 def _after_fee(amount: int) -> int:
@@ -116,52 +116,61 @@ def test_threat_reentrancy_hook_reentering_any_market_entry_point_during_a_settl
     assert suite.order_state(b1) == (0, False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ContractLogicError,
-    reason="mock limitation: CallbackToken calls onTokenReceived on every contract recipient, the market included; "
-    "the market has no such function, so no deposit can ever reach it on this token (report to the mock owner)",
-)
 def test_threat_reentrancy_depositor_hook_reentering_withdraw_pays_once(callback_suite, receiver, reverts, owner,
-                                                                        buyer, seller):
+                                                                        seller):
+    """The refund path: a depositor whose hook calls withdraw again while its refund arrives."""
     suite = callback_suite
     claim = suite.mint(seller, 100 * USD)
-    bid = suite.bid(buyer, claim, 60 * USD)  # any bid shape; the receiver deposits for a bid of its own below
     suite.stablecoin.mint(receiver, 100 * USD, sender=owner)
     receiver.execute(suite.stablecoin, suite.stablecoin.approve.encode_input(suite.market.address, 2**256 - 1),
                      sender=owner)
-    own = (receiver.address, bid.order.taker, 1, 0, claim, 60 * USD, 0, bid.order.expiry, 0, 7)
+    # The receiver's own bid (a contract needs no signature to deposit: it is the bid's maker and the caller).
+    own = (receiver.address, ZERO, 1, 0, claim, 60 * USD, 0, 2**40 - 1, 0, 7)
     receiver.execute(suite.market, suite.market.deposit.encode_input(own, 100 * USD), sender=owner)
-    h = suite.market.hashOrder(own)
-    receiver.arm(suite.market, suite.market.withdraw.encode_input(h), True, sender=owner)
+    h = bytes(suite.market.hashOrder(own))
+    withdraw = suite.market.withdraw.encode_input(h)
+    receiver.arm(suite.market, withdraw, True, sender=owner)
     with reverts(receiver.ReentrantReceiverCallFailed, reason=REENTRANT_CALL):
-        receiver.execute(suite.market, suite.market.withdraw.encode_input(h), sender=owner)
-    assert suite.market.depositOf(h)[1] == 100 * USD
-    receiver.arm(suite.market, suite.market.withdraw.encode_input(h), False, sender=owner)
-    receiver.execute(suite.market, suite.market.withdraw.encode_input(h), sender=owner)
-    assert suite.balance(receiver) == 100 * USD
-    assert suite.balance(suite.market) == 0
+        receiver.execute(suite.market, withdraw, sender=owner)
+    assert tuple(suite.market.depositOf(h)) == (receiver.address, 100 * USD)
+    assert suite.balance(suite.market) == suite.total_deposits() == 100 * USD
+    assert suite.balance(receiver) == 0
+    receiver.arm(suite.market, withdraw, False, sender=owner)
+    receiver.execute(suite.market, withdraw, sender=owner)
+    assert not receiver.reentered()
+    assert bytes(receiver.lastError()) == REENTRANT_CALL
+    assert suite.balance(receiver) == 100 * USD  # once
+    assert suite.balance(suite.market) == suite.total_deposits() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ContractLogicError,
-    reason="mock limitation: CallbackToken calls onTokenReceived on the distributor when the trust funds a round; "
-    "the distributor has no such function, so no round can be declared on this token (report to the mock owner)",
-)
-def test_threat_reentrancy_holder_hook_reentering_payout_pays_once(callback_suite, receiver, reverts, owner, trust):
+def test_threat_reentrancy_holder_hook_reentering_payout_pays_once(callback_suite, receiver, reverts, owner, trust,
+                                                                   seller, stranger):
+    """The payout path: a holder of record whose hook calls payout again (alone, and inside a batch)."""
     suite = callback_suite
     claim = suite.mint(receiver, 100 * USD)
+    other = suite.mint(seller, 100 * USD)
     suite.distributor.declareRound(1, 500_000, sender=trust)
-    payout = suite.distributor.payout.encode_input(1, claim, 0)
-    receiver.arm(suite.distributor, payout, True, sender=owner)
+    again = suite.distributor.payout.encode_input(1, claim, 0)
+    receiver.arm(suite.distributor, again, True, sender=owner)
     with reverts(suite.distributor.ReentrancyGuardReentrantCall):
-        suite.distributor.payout(1, claim, 0, sender=trust)
+        suite.distributor.payout(1, claim, 0, sender=stranger)
     assert not suite.distributor.isSettled(1, claim)
-    receiver.arm(suite.distributor, payout, False, sender=owner)
-    suite.distributor.payout(1, claim, 0, sender=trust)
+    # In a batch the hostile holder is passed over (reason 5: the transfer failed) and blocks nobody else.
+    receiver.arm(suite.distributor, again, True, sender=owner)
+    seller_before = suite.balance(seller)
+    receipt = suite.distributor.payoutBatch(1, [claim, other], [0, 0], sender=stranger)
+    assert [(e.claimId, e.reason) for e in receipt.decode_logs(suite.distributor.PayoutSkipped)] == [(claim, 5)]
+    assert suite.balance(seller) == seller_before + 50 * USD
+    assert not suite.distributor.isSettled(1, claim)
+    assert suite.balance(receiver) == 0
+    # Swallowing the failed re-entry, it is paid exactly once.
+    receiver.arm(suite.distributor, again, False, sender=owner)
+    suite.distributor.payout(1, claim, 0, sender=stranger)
     assert suite.balance(receiver) == 50 * USD
+    assert not receiver.reentered()
     assert bytes(receiver.lastError()) == REENTRANT_CALL
+    assert suite.distributor.isSettled(1, claim)
+    assert suite.balance(suite.distributor) == 0
 
 
 # ================================================================== fee-on-transfer / short delivery
@@ -348,10 +357,12 @@ def test_threat_stablecoin_blacklist_pause_blacklisted_holder_cannot_block_other
     receipt = suite.distributor.payoutBatch(1, [c1, c2], [0, 0], sender=stranger)
     skipped = receipt.decode_logs(suite.distributor.PayoutSkipped)
     assert [(e.claimId, e.reason) for e in skipped] == [(c1, 5)]  # 5: the stablecoin refused the transfer
+    made = receipt.decode_logs(suite.distributor.PayoutMade)
+    assert [(e.claimId, e.holder, e.amount) for e in made] == [(c2, stranger.address, 100 * USD)]
     assert suite.balance(stranger) == stranger_before + 100 * USD
     assert not suite.distributor.isSettled(1, c1)
     assert suite.distributor.isSettled(1, c2)
-    assert suite.distributor.roundOf(1).paid == 100 * USD
+    assert suite.balance(suite.distributor) == 50 * USD  # the blacklisted holder's share, still owed
     usdc.unBlacklist(seller, sender=owner)
     seller_before = suite.balance(seller)
     suite.distributor.payout(1, c1, 0, sender=stranger)
