@@ -23,6 +23,7 @@ from typing import Any, Final, cast
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 from eth_utils.abi import collapse_if_tuple
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 __all__ = [
@@ -116,6 +117,23 @@ def _type(item: Mapping[str, Any]) -> str:
     return str(collapse_if_tuple(dict(item)))
 
 
+def _name(item: Mapping[str, Any], value: Any) -> Any:
+    """A decoded value with structs (and arrays of structs) turned into dicts keyed by component name, and
+    addresses checksummed."""
+    kind = str(item.get("type", ""))
+    if kind == "address":
+        return to_checksum_address(value)
+    if kind == "address[]":
+        return [to_checksum_address(v) for v in value]
+    if not kind.startswith("tuple"):
+        return value
+    components = item.get("components", [])
+    if kind != "tuple":  # tuple[] / tuple[n]
+        element = dict(item, type="tuple")
+        return [_name(element, v) for v in value]
+    return {str(c["name"]): _name(c, v) for c, v in zip(components, value, strict=True)}
+
+
 @dataclass(frozen=True)
 class Function:
     """One ABI function: its selector and how to encode its arguments and decode its results."""
@@ -126,6 +144,7 @@ class Function:
     input_types: tuple[str, ...]
     output_types: tuple[str, ...]
     mutability: str
+    outputs: tuple[Mapping[str, Any], ...] = field(default=(), repr=False, compare=False)
 
     def encode(self, *args: Any) -> bytes:
         """Call data: selector and ABI-encoded arguments."""
@@ -136,6 +155,11 @@ class Function:
     def decode(self, data: bytes) -> tuple[Any, ...]:
         """The decoded return values (structs as tuples)."""
         return tuple(abi_decode(list(self.output_types), data))
+
+    def decode_named(self, data: bytes) -> tuple[Any, ...]:
+        """The decoded return values with every struct as a ``{component name: value}`` dict."""
+        values = self.decode(data)
+        return tuple(_name(item, value) for item, value in zip(self.outputs, values, strict=True))
 
 
 @dataclass(frozen=True)
@@ -148,17 +172,18 @@ class Event:
     inputs: tuple[tuple[str, str, bool], ...]
 
     def decode(self, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
-        """Decode a log's topics (topic 0 included) and data."""
+        """Decode a log's topics (topic 0 included) and data (addresses checksummed)."""
         indexed = [(n, t) for n, t, i in self.inputs if i]
         plain = [(n, t) for n, t, i in self.inputs if not i]
         if len(topics) != len(indexed) + 1:
             raise ValueError(f"{self.name}: expected {len(indexed) + 1} topics, got {len(topics)}")
         out: dict[str, Any] = {}
         for (pname, ptype), topic in zip(indexed, topics[1:], strict=True):
-            (out[pname],) = abi_decode([ptype], bytes(topic))
+            (value,) = abi_decode([ptype], bytes(topic))
+            out[pname] = to_checksum_address(value) if ptype == "address" else value
         values = abi_decode([t for _, t in plain], data) if plain else ()
-        for (pname, _), value in zip(plain, values, strict=True):
-            out[pname] = value
+        for (pname, ptype), value in zip(plain, values, strict=True):
+            out[pname] = to_checksum_address(value) if ptype == "address" else value
         return out
 
 
@@ -184,6 +209,7 @@ class ContractAbi:
                     input_types=inputs,
                     output_types=tuple(_type(o) for o in item.get("outputs", [])),
                     mutability=str(item.get("stateMutability", "nonpayable")),
+                    outputs=tuple(item.get("outputs", [])),
                 )
                 self._functions[signature] = fn
                 by_name.setdefault(fn.name, []).append(fn)
