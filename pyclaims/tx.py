@@ -54,10 +54,12 @@ from dataclasses import replace as dc_replace
 from pathlib import Path
 from typing import Any, Protocol, cast
 
+import coincurve
 import requests
 from eth_abi.abi import decode as abi_decode
 from eth_account import Account
 from eth_account.datastructures import SignedTransaction
+from eth_account.signers.local import LocalAccount
 from eth_account.typed_transactions.typed_transaction import TypedTransaction
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
@@ -1027,6 +1029,50 @@ def _format_receipt(raw: Mapping[str, Any]) -> TxReceipt:
     return cast(TxReceipt, AttributeDict.recursive(receipt_formatter(dict(raw))))
 
 
+def _rlp_length(length: int, offset: int) -> bytes:
+    if length < 56:
+        return bytes([offset + length])
+    size = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([offset + 55 + len(size)]) + size
+
+
+def _rlp(item: int | bytes | Sequence[Any]) -> bytes:
+    """RLP encoding of an int (big-endian, no leading zeros), a byte string, or a list of these."""
+    if isinstance(item, int):
+        item = item.to_bytes((item.bit_length() + 7) // 8, "big")
+    if isinstance(item, bytes):
+        if len(item) == 1 and item[0] < 0x80:
+            return item
+        return _rlp_length(len(item), 0x80) + item
+    body = b"".join(_rlp(x) for x in item)
+    return _rlp_length(len(body), 0xC0) + body
+
+
+def _sign_1559(key: coincurve.PrivateKey, body: Mapping[str, Any]) -> tuple[bytes, bytes]:
+    """Sign an EIP-1559 (type 2) transaction without an access list: (raw bytes, transaction hash).
+
+    Byte-identical to eth-account's ``sign_transaction`` (RFC 6979 nonces, low-s; tested differentially),
+    without its per-call formatting cost.
+    """
+    to = body.get("to")
+    fields: list[Any] = [
+        body["chainId"],
+        body["nonce"],
+        body["maxPriorityFeePerGas"],
+        body["maxFeePerGas"],
+        body["gas"],
+        bytes(HexBytes(to)) if to else b"",
+        body["value"],
+        bytes(body["data"]),
+        [],
+    ]
+    signature = key.sign_recoverable(keccak(b"\x02" + _rlp(fields)), hasher=None)
+    r = int.from_bytes(signature[:32], "big")
+    s = int.from_bytes(signature[32:64], "big")
+    raw = b"\x02" + _rlp([*fields, signature[64], r, s])
+    return raw, keccak(raw)
+
+
 class TxSender:
     """Signs locally and sends pipelined, checked transactions from one account; runs idempotent operations.
 
@@ -1054,6 +1100,9 @@ class TxSender:
             transactions' signed bytes again (in case its pool dropped them).
         revert_decoder: turns revert data into a typed exception (the client decodes custom errors), or
             returns ``None``.
+        fast_signing: for an eth-account ``LocalAccount``, sign with its key through libsecp256k1 directly
+            (byte-identical to ``LocalAccount.sign_transaction``, about 10x faster); other signers are always
+            called through ``sign_transaction``.
     """
 
     def __init__(
@@ -1074,6 +1123,7 @@ class TxSender:
         receipt_timeout: float = 120.0,
         rebroadcast_after: float = 5.0,
         revert_decoder: Callable[[bytes], Exception | None] | None = None,
+        fast_signing: bool = True,
     ) -> None:
         if receipt_mode not in ("auto", "sync", "poll"):
             raise ValueError(f"receipt_mode: must be 'auto', 'sync' or 'poll', got {receipt_mode!r}")
@@ -1103,6 +1153,11 @@ class TxSender:
         self.rebroadcast_after = rebroadcast_after
         self.revert_decoder = revert_decoder
         self._nonces = nonce_manager
+        # An eth-account LocalAccount's key signs through libsecp256k1 directly (same bytes, a fraction of the
+        # time); any other signer is called through its sign_transaction.
+        self._fast_key = (
+            coincurve.PrivateKey(bytes(account.key)) if fast_signing and type(account) is LocalAccount else None
+        )
         self._lock = threading.RLock()
         self._ready_lock = threading.Lock()
         self._chain_id: int | None = None
@@ -1225,13 +1280,17 @@ class TxSender:
         }
         if request.to is not None:
             body["to"] = request.to
-        signed = self.account.sign_transaction(body)
+        if self._fast_key is not None:
+            raw, tx_hash = _sign_1559(self._fast_key, body)
+        else:
+            signed = self.account.sign_transaction(body)
+            raw, tx_hash = bytes(signed.raw_transaction), bytes(signed.hash)
         return SentTx(
-            tx_hash=HexBytes(signed.hash),
+            tx_hash=HexBytes(tx_hash),
             nonce=nonce,
             fees=fees,
             op_id=op_id,
-            raw_tx=HexBytes(signed.raw_transaction),
+            raw_tx=HexBytes(raw),
             to=request.to,
             data=request.data,
             value=request.value,
@@ -1497,7 +1556,7 @@ class TxSender:
         next_rebroadcast = started + self.rebroadcast_after
         done: dict[int, TxReceipt] = {}
         dropped: set[int] = set()
-        suspect: set[int] = set()
+        suspect: dict[int, float] = {}
         while True:
             pending = {n: g for n, g in groups.items() if n not in done and n not in dropped}
             if not pending:
@@ -1519,21 +1578,28 @@ class TxSender:
                 done[nonce] = receipt
                 progressed = True
                 records.extend(self._settle(pending[nonce], receipt))
-            for nonce, group in pending.items():
-                if nonce in done or nonce >= latest:
-                    continue
-                # The account's nonce is past this one and none of our attempts has a receipt. Ask once more
-                # (it may have been mined between the two calls of the batch), then call it dropped.
-                if nonce in suspect:
+            now = time.monotonic()
+            for nonce in [n for n in pending if n not in done and n < latest]:
+                suspect.setdefault(nonce, now)
+            overdue = [n for n, since in suspect.items() if n not in done and n not in dropped and now - since >= 1.0]
+            if overdue:
+                # The account's nonce has passed these for a while and none of our attempts has a receipt: if
+                # the node knows none of them either, another transaction used the nonce.
+                lookups = [(n, s) for n in overdue for s in pending[n]]
+                known = call_many(self.w3, [("eth_getTransactionByHash", [s.tx_hash.to_0x_hex()]) for _, s in lookups])
+                alive = {n for (n, _), reply in zip(lookups, known, strict=True) if reply.unwrap() is not None}
+                for nonce in overdue:
+                    if nonce in alive:
+                        suspect[nonce] = now
+                        continue
                     dropped.add(nonce)
+                    progressed = True
                     records.extend(
-                        self._journal(s, TxState.DROPPED, note="nonce used by another transaction") for s in group
+                        self._journal(s, TxState.DROPPED, note="nonce used by another transaction")
+                        for s in pending[nonce]
                     )
                     with self._lock:
                         self._by_nonce.pop(nonce, None)
-                else:
-                    suspect.add(nonce)
-                progressed = True
             self._write(records)
             now = time.monotonic()
             if progressed:

@@ -6,16 +6,20 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import coincurve
 import pytest
 from anvil import Anvil, FaultyHTTPProvider, dev_account
 from eth_account.datastructures import SignedTransaction
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from eth_utils.crypto import keccak
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from web3 import Web3
 from web3.contract import Contract
 
 from pyclaims.tx import (
+    DroppedTransactionError,
     FeePolicy,
     Fees,
     Journal,
@@ -30,6 +34,7 @@ from pyclaims.tx import (
     WouldRevertError,
     WrongChainError,
     WrongCodeError,
+    _sign_1559,
     check_chain,
     code_hash,
 )
@@ -292,6 +297,36 @@ def test_transaction_dropped_from_the_pool_is_handed_over_again() -> None:
         assert w3.eth.get_balance(recipient("drop", 0)) == 4
 
 
+def test_nonce_taken_by_a_foreign_transaction_is_reported_dropped(tmp_path: Path) -> None:
+    with Anvil(no_mining=True) as node, Journal(tmp_path / "j.jsonl") as journal:
+        w3 = node.web3()
+        account = dev_account(0)
+        sender = TxSender(w3, account, expected_chain_id=31337, journal=journal)
+        sent = sender.send(transfer(recipient("foreign", 0), 1), op_id="pay:foreign")
+        # Someone else with the same key replaces it in the pool at the same nonce, paying more.
+        foreign = account.sign_transaction(
+            {
+                "type": 2,
+                "chainId": 31337,
+                "nonce": sent.nonce,
+                "to": recipient("foreign", 1),
+                "value": 9,
+                "gas": 21_000,
+                "maxFeePerGas": sent.fees.max_fee_per_gas * 2,
+                "maxPriorityFeePerGas": sent.fees.max_priority_fee_per_gas * 2,
+            }
+        )
+        w3.eth.send_raw_transaction(foreign.raw_transaction)
+        node.rpc("evm_mine")
+        with pytest.raises(DroppedTransactionError) as info:
+            sender.wait(sent, timeout=10)
+        assert info.value.sent.tx_hash == sent.tx_hash
+        assert w3.eth.get_balance(recipient("foreign", 0)) == 0
+        history = journal.history("pay:foreign")
+        assert history is not None and not history.done
+        assert [a.state for a in history.attempts] == [TxState.DROPPED]
+
+
 def test_replacement_below_ten_percent_is_not_offered() -> None:
     fees = Fees(100, 10)
     bumped = fees.bumped(10)
@@ -413,3 +448,55 @@ def test_bad_transaction_fields_name_the_field(w3: Web3) -> None:
         with pytest.raises(ValueError, match=message):
             sender.send(tx)
     assert w3.eth.get_transaction_count(dev_account(0).address, "pending") == 0
+
+
+# ------------------------------------------------------------------------------------------------ fast signing
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    chain_id=st.integers(1, 2**64 - 1),
+    nonce=st.integers(0, 2**64 - 2),
+    tip=st.integers(0, 2**200),
+    extra=st.integers(0, 2**200),
+    gas=st.integers(21_000, 2**63),
+    to=st.one_of(st.none(), st.binary(min_size=20, max_size=20)),
+    value=st.integers(0, 2**256 - 1),
+    data=st.binary(max_size=300),
+)
+def test_fast_signing_is_byte_identical_to_eth_account(
+    chain_id: int, nonce: int, tip: int, extra: int, gas: int, to: bytes | None, value: int, data: bytes
+) -> None:
+    account = dev_account(3)
+    body: dict[str, Any] = {
+        "type": 2,
+        "chainId": chain_id,
+        "nonce": nonce,
+        "maxPriorityFeePerGas": tip,
+        "maxFeePerGas": tip + extra,
+        "gas": gas,
+        "value": value,
+        "data": data,
+    }
+    if to is not None:
+        body["to"] = Web3.to_checksum_address(to)
+    expected = account.sign_transaction(body)
+    raw, tx_hash = _sign_1559(coincurve.PrivateKey(bytes(account.key)), body)
+    assert raw == bytes(expected.raw_transaction)
+    assert tx_hash == bytes(expected.hash)
+
+
+def test_sender_signs_the_same_bytes_fast_or_through_the_account(w3: Web3) -> None:
+    account = dev_account(0)
+    fast = TxSender(w3, account, expected_chain_id=31337, fee_policy=FeePolicy(priority_fee=GWEI))
+    slow = TxSender(
+        w3,
+        CountingSigner(account),
+        expected_chain_id=31337,
+        fee_policy=FeePolicy(priority_fee=GWEI),
+        fast_signing=False,
+    )
+    fees = Fees(7 * GWEI, GWEI)
+    request = fast._normalize({"to": recipient("fast", 0), "value": 3, "gas": 30_000, "data": "0x1234"}, None)
+    assert fast._fast_key is not None and slow._fast_key is None
+    assert fast._sign(request, 5, fees, None) == slow._sign(request, 5, fees, None)
