@@ -149,8 +149,9 @@ class Suite:
             order.salt,
         )
 
-    def sign(self, order: offers.Order, signer: Any, *, chain_id: int | None = None,
-             market: Any | None = None) -> offers.SignedOrder:
+    def sign(
+        self, order: offers.Order, signer: Any, *, chain_id: int | None = None, market: Any | None = None
+    ) -> offers.SignedOrder:
         """Signs ``order`` with the SDK as ``signer`` (an account or a LocalSigner), for this suite's market and
         chain unless ``market`` / ``chain_id`` say otherwise."""
         local = signer if isinstance(signer, LocalSigner) else self.signer(signer)
@@ -161,13 +162,16 @@ class Suite:
             chain_id=self.chain_id if chain_id is None else chain_id,
         )
 
-    def raw_signature(self, order: offers.Order, signer: Any, *, chain_id: int | None = None,
-                      market: Any | None = None) -> bytes:
+    def raw_signature(
+        self, order: offers.Order, signer: Any, *, chain_id: int | None = None, market: Any | None = None
+    ) -> bytes:
         """A signature of ``order``'s EIP-712 digest by any key (the SDK refuses to sign for another maker;
         an attacker does not ask)."""
         local = signer if isinstance(signer, LocalSigner) else self.signer(signer)
-        domain = market_domain(self.chain_id if chain_id is None else chain_id,
-                               _address(market) if market is not None else self.market.address)
+        domain = market_domain(
+            self.chain_id if chain_id is None else chain_id,
+            _address(market) if market is not None else self.market.address,
+        )
         return local.sign_digest(offers.order_digest(order, domain))
 
     def counter(self, maker: Any) -> int:
@@ -189,26 +193,31 @@ class Suite:
         order = offers.bid_for_claim(maker=_address(buyer), claim_id=claim_id, price=price, **kw)
         return self.sign(order, buyer)
 
-    def class_bid(self, buyer: Any, price_per_million: int, max_amount: int, *, class_id: int = CLASS,
-                  **kw: Any) -> offers.SignedOrder:
+    def class_bid(
+        self, buyer: Any, price_per_million: int, max_amount: int, *, class_id: int = CLASS, **kw: Any
+    ) -> offers.SignedOrder:
         """A signed class bid: ``buyer`` buys claims of ``class_id`` at ``price_per_million`` up to ``max_amount``."""
         kw.setdefault("expiry", FAR)
         kw.setdefault("counter", self.counter(buyer))
         kw["taker"] = _address(kw.get("taker", ZERO_ADDRESS))
         order = offers.class_bid(
-            maker=_address(buyer), class_id=class_id, price_per_million=price_per_million,
-            max_amount=max_amount, **kw,
+            maker=_address(buyer),
+            class_id=class_id,
+            price_per_million=price_per_million,
+            max_amount=max_amount,
+            **kw,
         )
         return self.sign(order, buyer)
 
     def fill_ask(self, signed: offers.SignedOrder, buyer: Any, signature: bytes | None = None) -> Any:
-        return self.market.fillAsk(self.t(signed.order), signed.signature if signature is None else signature,
-                                   sender=buyer)
+        return self.market.fillAsk(
+            self.t(signed.order), signed.signature if signature is None else signature, sender=buyer
+        )
 
-    def fill_bid(self, signed: offers.SignedOrder, seller: Any, claim_id: int,
-                 signature: bytes | None = None) -> Any:
-        return self.market.fillBid(self.t(signed.order), signed.signature if signature is None else signature,
-                                   claim_id, sender=seller)
+    def fill_bid(self, signed: offers.SignedOrder, seller: Any, claim_id: int, signature: bytes | None = None) -> Any:
+        return self.market.fillBid(
+            self.t(signed.order), signed.signature if signature is None else signature, claim_id, sender=seller
+        )
 
     def deposit(self, signed: offers.SignedOrder, amount: int, sender: Any | None = None) -> Any:
         maker = sender if sender is not None else self._account_of(signed.order.maker)
@@ -243,8 +252,9 @@ class Suite:
     def total_deposits(self) -> int:
         return int(self.fast["market"].functions.totalDeposits().call())
 
-    def state(self, *, claims: Sequence[int] = (), orders: Sequence[offers.SignedOrder] = (),
-              wallets: Sequence[Any] = ()) -> dict[str, Any]:
+    def state(
+        self, *, claims: Sequence[int] = (), orders: Sequence[offers.SignedOrder] = (), wallets: Sequence[Any] = ()
+    ) -> dict[str, Any]:
         """Everything a settlement could move: claim holders, stablecoin balances (the named wallets, the market,
         the distributor), order states, deposits, counters and the market's deposit total."""
         people = {*map(_address, wallets), *(o.order.maker for o in orders)}
@@ -318,8 +328,17 @@ def _register_errors(chain: Any, project: Any, *instances: Any) -> None:
     payout) is then decoded from the called contract's ABI. Without it Ape 0.8.51 looks for the raising contract
     by walking the transaction's full opcode trace, several seconds per revert."""
     errors: dict[str, Any] = {}
-    for name in ("ClaimToken", "ClaimMarket", "ClaimDistributor", "MockUSDC", "FeeOnTransferToken",
-                 "NoReturnToken", "CallbackToken", "ReentrantReceiver", "MockERC1271Wallet"):
+    for name in (
+        "ClaimToken",
+        "ClaimMarket",
+        "ClaimDistributor",
+        "MockUSDC",
+        "FeeOnTransferToken",
+        "NoReturnToken",
+        "CallbackToken",
+        "ReentrantReceiver",
+        "MockERC1271Wallet",
+    ):
         for abi in getattr(project, name).contract_type.errors:
             errors.setdefault(abi.signature, abi)
     for instance in instances:
@@ -427,12 +446,29 @@ def unverified(extra_accounts: dict[str, Any]) -> Any:
 
 
 @ape.fixture(scope="session", chain_isolation=False)
-def people(owner: Any, verifier: Any, validator: Any, compliance: Any, recovery: Any, pauser: Any, trust: Any,
-           resolver: Any, buyer: Any, seller: Any, extra_accounts: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def people(
+    owner: Any,
+    verifier: Any,
+    validator: Any,
+    compliance: Any,
+    recovery: Any,
+    pauser: Any,
+    trust: Any,
+    resolver: Any,
+    buyer: Any,
+    seller: Any,
+    extra_accounts: dict[str, Any],
+) -> dict[str, dict[str, Any]]:
     return {
         "roles": {
-            "owner": owner, "verifier": verifier, "validator": validator, "compliance": compliance,
-            "recovery": recovery, "pauser": pauser, "trust": trust, "resolver": resolver,
+            "owner": owner,
+            "verifier": verifier,
+            "validator": validator,
+            "compliance": compliance,
+            "recovery": recovery,
+            "pauser": pauser,
+            "trust": trust,
+            "resolver": resolver,
         },
         "wallets": {"buyer": buyer, "seller": seller, **extra_accounts},
     }
@@ -449,14 +485,21 @@ def deploy_suite(project: Any, chain: Any, people: dict[str, dict[str, Any]]) ->
         market = project.ClaimMarket.at(token.market())
         distributor = project.ClaimDistributor.at(token.distributor())
         for role, who in (
-            ("VERIFIER_ROLE", "verifier"), ("VALIDATOR_ROLE", "validator"), ("COMPLIANCE_ROLE", "compliance"),
-            ("RECOVERY_ROLE", "recovery"), ("PAUSER_ROLE", "pauser"), ("DISTRIBUTOR_ROLE", "trust"),
+            ("VERIFIER_ROLE", "verifier"),
+            ("VALIDATOR_ROLE", "validator"),
+            ("COMPLIANCE_ROLE", "compliance"),
+            ("RECOVERY_ROLE", "recovery"),
+            ("PAUSER_ROLE", "pauser"),
+            ("DISTRIBUTOR_ROLE", "trust"),
             ("RESOLVER_ROLE", "resolver"),
         ):
             token.grantRole(getattr(token, role)(), roles[who], sender=owner)
         verifier = roles["verifier"]
         for name, entity, country in (
-            ("buyer", 1, US), ("seller", 2, US), ("seller_backup", 2, US), ("buyer2", 3, GERMANY),
+            ("buyer", 1, US),
+            ("seller", 2, US),
+            ("seller_backup", 2, US),
+            ("buyer2", 3, GERMANY),
             ("stranger", 4, US),
         ):
             token.attest(wallets[name], entity, country, FAR, 0, sender=verifier)
@@ -470,10 +513,20 @@ def deploy_suite(project: Any, chain: Any, people: dict[str, dict[str, Any]]) ->
         stablecoin.approve(distributor, 2**256 - 1, sender=roles["trust"])
         _register_errors(chain, project, token, market, distributor)
         return Suite(
-            token=token, market=market, distributor=distributor, stablecoin=stablecoin,
-            chain_id=int(chain.chain_id), roles=dict(roles), wallets=dict(wallets), signers={},
-            fast={"token": _web3_contract(chain, token), "market": _web3_contract(chain, market),
-                  "distributor": _web3_contract(chain, distributor), "stablecoin": _web3_contract(chain, stablecoin)},
+            token=token,
+            market=market,
+            distributor=distributor,
+            stablecoin=stablecoin,
+            chain_id=int(chain.chain_id),
+            roles=dict(roles),
+            wallets=dict(wallets),
+            signers={},
+            fast={
+                "token": _web3_contract(chain, token),
+                "market": _web3_contract(chain, market),
+                "distributor": _web3_contract(chain, distributor),
+                "stablecoin": _web3_contract(chain, stablecoin),
+            },
         )
 
     return deploy

@@ -36,18 +36,24 @@ def _funding(total: int, rate_delta: int) -> int:
 
 def _round(suite, round_id: int) -> dict[str, int]:
     r = suite.distributor.roundOf(round_id)
-    return {"funded": int(r.funded), "returned": int(r.returned),
-            "totalAllowed": int(r.totalAllowed), "disputedAllowed": int(r.disputedAllowed),
-            "rateDelta": int(r.rateDelta)}
+    return {
+        "funded": int(r.funded),
+        "returned": int(r.returned),
+        "totalAllowed": int(r.totalAllowed),
+        "disputedAllowed": int(r.disputedAllowed),
+        "rateDelta": int(r.rateDelta),
+    }
 
 
 def _mint_many(suite, holder, class_id: int, amounts: list[int]) -> list[int]:
     """Mints one claim per amount (validator, mintBatch in chunks of 100); returns the ids."""
     first = int(suite.token.claimCount()) + 1
     for start in range(0, len(amounts), 100):
-        chunk = amounts[start:start + 100]
-        reqs = [(keccak(text=f"bulk:{next(_refs)}:{class_id}"), class_id, holder.address, a, ALLOWED, b"\x00" * 32)
-                for a in chunk]
+        chunk = amounts[start : start + 100]
+        reqs = [
+            (keccak(text=f"bulk:{next(_refs)}:{class_id}"), class_id, holder.address, a, ALLOWED, b"\x00" * 32)
+            for a in chunk
+        ]
         suite.token.mintBatch(reqs, sender=suite.validator)
     return list(range(first, first + len(amounts)))
 
@@ -146,7 +152,8 @@ def test_threat_double_payout_same_round_and_claim_pays_once(suite, reverts, tru
             suite.distributor.payout(1, claim, 0, sender=caller)
     receipt = suite.distributor.payoutBatch(1, [claim, claim], [0, 0], sender=stranger)
     assert [(e.claimId, e.reason) for e in receipt.decode_logs(suite.distributor.PayoutSkipped)] == [
-        (claim, 2), (claim, 2)
+        (claim, 2),
+        (claim, 2),
     ]
     assert (suite.balance(seller), suite.balance(suite.distributor), _round(suite, 1)) == before
 
@@ -215,12 +222,16 @@ def test_threat_record_date_transfer_many_trades_between_rounds_write_one_record
     before = {w.address: suite.balance(w) for w in (seller, buyer, buyer2, stranger)}
     suite.distributor.payout(1, claim, 0, sender=stranger)
     assert {a: suite.balance(a) - b for a, b in before.items()} == {
-        seller.address: 50 * USD, buyer.address: 0, buyer2.address: 0, stranger.address: 0
+        seller.address: 50 * USD,
+        buyer.address: 0,
+        buyer2.address: 0,
+        stranger.address: 0,
     }
 
 
-def test_threat_record_date_transfer_amount_of_record_and_hints(suite, reverts, trust, seller, buyer, validator,
-                                                                stranger):
+def test_threat_record_date_transfer_amount_of_record_and_hints(
+    suite, reverts, trust, seller, buyer, validator, stranger
+):
     claim = suite.mint(seller, 100 * USD)
     suite.distributor.declareRound(1, 500_000, sender=trust)
     suite.token.amendAmount(claim, 40 * USD, sender=validator)  # amended after the record date of round 1
@@ -236,8 +247,9 @@ def test_threat_record_date_transfer_amount_of_record_and_hints(suite, reverts, 
     assert suite.balance(buyer) == buyer_before + 10 * USD  # 25% of the amended 40
 
 
-def test_threat_record_date_transfer_claim_minted_after_a_round_is_not_paid_for_it(suite, reverts, trust, seller,
-                                                                                   stranger):
+def test_threat_record_date_transfer_claim_minted_after_a_round_is_not_paid_for_it(
+    suite, reverts, trust, seller, stranger
+):
     early = suite.mint(seller, 100 * USD)
     suite.distributor.declareRound(1, 500_000, sender=trust)
     late = suite.mint(seller, 100 * USD)
@@ -334,16 +346,14 @@ def classes_10_and_300(suite, validator, seller, trust):
     return small, large
 
 
-def test_threat_unbounded_loops_declare_round_gas_is_flat_in_the_number_of_claims(suite, classes_10_and_300,
-                                                                                    trust):
+def test_threat_unbounded_loops_declare_round_gas_is_flat_in_the_number_of_claims(suite, classes_10_and_300, trust):
     gas_small = suite.distributor.declareRound(SMALL_CLASS, 720_000, sender=trust).gas_used
     gas_large = suite.distributor.declareRound(LARGE_CLASS, 720_000, sender=trust).gas_used
     assert _round(suite, 3)["totalAllowed"] == sum(100 * USD + i for i in range(300))
     assert abs(gas_large - gas_small) <= 100, (gas_small, gas_large)
 
 
-def test_threat_unbounded_loops_payout_gas_is_flat_in_the_number_of_claims(suite, classes_10_and_300, trust,
-                                                                            stranger):
+def test_threat_unbounded_loops_payout_gas_is_flat_in_the_number_of_claims(suite, classes_10_and_300, trust, stranger):
     small, large = classes_10_and_300
     suite.distributor.declareRound(SMALL_CLASS, 720_000, sender=trust)  # round 2
     suite.distributor.declareRound(LARGE_CLASS, 720_000, sender=trust)  # round 3

@@ -69,10 +69,10 @@ def test_threat_cross_chain_replay_domain_follows_the_node_chain_id(suite, chain
     web3.eth.call(call)  # on the home chain the fill would go through (a call: nothing changes)
     provider.make_request("anvil_setChainId", [4242])
     try:
-        moved = bytes(web3.eth.call({"to": suite.market.address,
-                                     "data": suite.market.domainSeparator.encode_input().hex()}))
-        assert moved == offers.SignedOrder(signed.order, signed.signature, suite.market.address, 4242
-                                           ).domain.separator
+        moved = bytes(
+            web3.eth.call({"to": suite.market.address, "data": suite.market.domainSeparator.encode_input().hex()})
+        )
+        assert moved == offers.SignedOrder(signed.order, signed.signature, suite.market.address, 4242).domain.separator
         with pytest.raises(ContractCustomError) as raised:
             web3.eth.call(call)
         assert bytes.fromhex(str(raised.value.data).removeprefix("0x")) == expected
@@ -103,16 +103,22 @@ def test_threat_cross_chain_replay_attestation_for_one_token_fails_on_another(
     suite, deploy_suite, usdc, reverts, verifier, unverified
 ):
     other = deploy_suite(usdc)
-    request = {"wallet": unverified.address, "entity_id": 9, "country": 840, "expiry": FAR, "flags": 0,
-               "nonce": 0, "deadline": FAR}
+    request = {
+        "wallet": unverified.address,
+        "entity_id": 9,
+        "country": 840,
+        "expiry": FAR,
+        "flags": 0,
+        "nonce": 0,
+        "deadline": FAR,
+    }
     struct_hash = struct_hash_attestation(**request)
     signature = LocalSigner(verifier.private_key).sign_digest(
         eip712_digest(token_domain(suite.chain_id, suite.token.address).separator, struct_hash)
     )
     req = (unverified.address, 9, 840, FAR, 0, 0, FAR)
     # On the other token the digest differs, so the signature recovers some unrelated key without the role.
-    stray = recover(eip712_digest(token_domain(other.chain_id, other.token.address).separator, struct_hash),
-                    signature)
+    stray = recover(eip712_digest(token_domain(other.chain_id, other.token.address).separator, struct_hash), signature)
     with reverts(other.token.ClaimTokenUnauthorizedSigner, signer=stray, role=other.token.VERIFIER_ROLE()):
         other.token.attestBySig(req, signature, sender=unverified)
     assert not other.token.isEligible(unverified)
@@ -176,8 +182,13 @@ def test_threat_double_fill_class_bid_partial_fills_never_sum_past_the_offer(
     suite.fill_bid(bid, stranger, c2)
     assert suite.order_state(bid) == (250 * USD, False)
     before = suite.state(claims=[c3, c4], orders=[bid], wallets=[seller_backup])
-    with reverts(suite.market.ClaimMarketFillExceedsOrder, orderHash=bid.hash, filled=250 * USD,
-                 amount=100 * USD, maxAmount=300 * USD):
+    with reverts(
+        suite.market.ClaimMarketFillExceedsOrder,
+        orderHash=bid.hash,
+        filled=250 * USD,
+        amount=100 * USD,
+        maxAmount=300 * USD,
+    ):
         suite.fill_bid(bid, seller_backup, c3)
     assert suite.state(claims=[c3, c4], orders=[bid], wallets=[seller_backup]) == before
     suite.fill_bid(bid, seller_backup, c4)  # exactly to the limit
@@ -287,11 +298,9 @@ def test_threat_front_running_relayer_cannot_change_price_taker_or_claim(suite, 
     order = signed.order
     tampered = [
         offers.Order(order.maker, order.taker, order.side, 0, claim, 1, 0, order.expiry, 0, order.salt),
-        offers.Order(order.maker, stranger.address, order.side, 0, claim, order.price, 0, order.expiry, 0,
-                     order.salt),
+        offers.Order(order.maker, stranger.address, order.side, 0, claim, order.price, 0, order.expiry, 0, order.salt),
         offers.Order(order.maker, ZERO, order.side, 0, claim, order.price, 0, order.expiry, 0, order.salt),
-        offers.Order(order.maker, order.taker, order.side, 0, other_claim, order.price, 0, order.expiry, 0,
-                     order.salt),
+        offers.Order(order.maker, order.taker, order.side, 0, other_claim, order.price, 0, order.expiry, 0, order.salt),
     ]
     before = suite.state(claims=[claim, other_claim], orders=[signed], wallets=[buyer, stranger])
     for changed in tampered:
@@ -373,9 +382,7 @@ def test_threat_front_running_freeze_mid_flight_pause_or_dispute_reverts_and_esc
 
 
 # ================================================================== approval race
-def test_threat_approval_race_forged_bid_cannot_spend_another_buyers_allowance(
-    suite, reverts, seller, buyer, stranger
-):
+def test_threat_approval_race_forged_bid_cannot_spend_another_buyers_allowance(suite, reverts, seller, buyer, stranger):
     """The buyer has approved the market for everything; a bid naming the buyer but signed by someone else
     cannot spend it."""
     assert int(suite.stablecoin.allowance(buyer, suite.market)) == 2**256 - 1
@@ -398,8 +405,9 @@ def test_threat_approval_race_market_pulls_only_from_the_caller_of_a_fill(
     claim = suite.mint(seller, 100 * USD)
     signed = suite.ask(seller, claim, 60 * USD)
     before = suite.state(claims=[claim], orders=[signed], wallets=[buyer, stranger, seller])
-    with reverts(usdc.MockUSDCInsufficientAllowance, owner=stranger, spender=suite.market, allowance=0,
-                 needed=60 * USD):
+    with reverts(
+        usdc.MockUSDCInsufficientAllowance, owner=stranger, spender=suite.market, allowance=0, needed=60 * USD
+    ):
         suite.fill_ask(signed, stranger)
     assert suite.state(claims=[claim], orders=[signed], wallets=[buyer, stranger, seller]) == before
 
@@ -417,14 +425,11 @@ def test_threat_approval_race_deposits_are_per_bid_and_per_maker(suite, reverts,
     with reverts(suite.market.ClaimMarketNotMaker, orderHash=escrowed.hash, maker=buyer, caller=buyer2):
         suite.deposit(escrowed, 10 * USD, sender=buyer2)
     before = suite.state(claims=[c1, c2, c3], orders=[escrowed, plain, other], wallets=[buyer, buyer2, seller])
-    with reverts(usdc.MockUSDCInsufficientAllowance, owner=buyer, spender=suite.market, allowance=0,
-                 needed=70 * USD):
+    with reverts(usdc.MockUSDCInsufficientAllowance, owner=buyer, spender=suite.market, allowance=0, needed=70 * USD):
         suite.fill_bid(plain, seller, c2)
-    with reverts(usdc.MockUSDCInsufficientAllowance, owner=buyer2, spender=suite.market, allowance=0,
-                 needed=70 * USD):
+    with reverts(usdc.MockUSDCInsufficientAllowance, owner=buyer2, spender=suite.market, allowance=0, needed=70 * USD):
         suite.fill_bid(other, seller, c3)
-    assert suite.state(claims=[c1, c2, c3], orders=[escrowed, plain, other],
-                       wallets=[buyer, buyer2, seller]) == before
+    assert suite.state(claims=[c1, c2, c3], orders=[escrowed, plain, other], wallets=[buyer, buyer2, seller]) == before
     suite.fill_bid(escrowed, seller, c1)  # the escrowed one settles from its own deposit
     assert suite.holder(c1) == buyer.address
     assert suite.escrow(escrowed) == 0
@@ -476,10 +481,12 @@ def test_threat_malleable_signatures_high_s_twin_is_rejected(suite, reverts, sel
 
 
 def test_threat_malleable_signatures_high_s_attestation_is_rejected(suite, reverts, verifier, unverified, token):
-    struct_hash = struct_hash_attestation(wallet=unverified.address, entity_id=9, country=840, expiry=FAR,
-                                          flags=0, nonce=0, deadline=FAR)
+    struct_hash = struct_hash_attestation(
+        wallet=unverified.address, entity_id=9, country=840, expiry=FAR, flags=0, nonce=0, deadline=FAR
+    )
     good = LocalSigner(verifier.private_key).sign_digest(
-        eip712_digest(token_domain(suite.chain_id, token.address).separator, struct_hash))
+        eip712_digest(token_domain(suite.chain_id, token.address).separator, struct_hash)
+    )
     twin = _high_s_twin(good)
     req = (unverified.address, 9, 840, FAR, 0, 0, FAR)
     with reverts(token.ECDSAInvalidSignatureS, s=twin[32:64]):
@@ -489,8 +496,9 @@ def test_threat_malleable_signatures_high_s_attestation_is_rejected(suite, rever
     assert token.isEligible(unverified)
 
 
-def test_threat_malleable_signatures_replay_keys_on_the_order_hash_not_the_signature(suite, reverts, seller,
-                                                                                      buyer, buyer2):
+def test_threat_malleable_signatures_replay_keys_on_the_order_hash_not_the_signature(
+    suite, reverts, seller, buyer, buyer2
+):
     claim = suite.mint(seller, 100 * USD)
     signed = suite.ask(seller, claim, 60 * USD)
     other = _sign_with_nonce(_key_bytes(seller), signed.digest, k=0xC0FFEE)
@@ -540,12 +548,20 @@ def test_threat_contract_wallets_erc1271_revocation_is_honoured_at_settlement(
     domain_digest = keccak(b"\x19\x01" + bytes(suite.market.domainSeparator()) + offers.order_hash(order))
     wallet.revoke(domain_digest, sender=stranger)
     h = offers.order_hash(order)
-    before = {"holder": suite.holder(claim), "buyer": suite.balance(buyer), "wallet": suite.balance(wallet),
-              "state": tuple(suite.market.orderState(h))}
+    before = {
+        "holder": suite.holder(claim),
+        "buyer": suite.balance(buyer),
+        "wallet": suite.balance(wallet),
+        "state": tuple(suite.market.orderState(h)),
+    }
     with reverts(suite.market.ClaimMarketInvalidSignature, orderHash=h, maker=wallet):
         suite.market.fillAsk(suite.t(order), signature, sender=buyer)
-    assert {"holder": suite.holder(claim), "buyer": suite.balance(buyer), "wallet": suite.balance(wallet),
-            "state": tuple(suite.market.orderState(h))} == before
+    assert {
+        "holder": suite.holder(claim),
+        "buyer": suite.balance(buyer),
+        "wallet": suite.balance(wallet),
+        "state": tuple(suite.market.orderState(h)),
+    } == before
 
 
 def test_threat_contract_wallets_erc1271_class_bid_from_a_contract_wallet(
@@ -554,8 +570,9 @@ def test_threat_contract_wallets_erc1271_class_bid_from_a_contract_wallet(
     wallet = _contract_wallet(suite, project, verifier, stranger)
     usdc.mint(wallet, 1_000 * USD, sender=suite.owner)
     wallet.execute(usdc, usdc.approve.encode_input(suite.market.address, 2**256 - 1), sender=stranger)
-    order = offers.class_bid(maker=wallet.address, class_id=1, price_per_million=500_000, max_amount=400 * USD,
-                             expiry=FAR)
+    order = offers.class_bid(
+        maker=wallet.address, class_id=1, price_per_million=500_000, max_amount=400 * USD, expiry=FAR
+    )
     signature = suite.raw_signature(order, stranger)
     claim = suite.mint(seller, 200 * USD)
     seller_before = suite.balance(seller)
@@ -571,34 +588,44 @@ def test_threat_contract_wallets_erc1271_class_bid_from_a_contract_wallet(
 
 
 # ================================================================== permit (EIP-2612)
-def _permit(suite, owner: Any, value: int, deadline: int, spender: Any | None = None) -> tuple[int, int, int, bytes,
-                                                                                                bytes]:
+def _permit(
+    suite, owner: Any, value: int, deadline: int, spender: Any | None = None
+) -> tuple[int, int, int, bytes, bytes]:
     """A MockUSDC permit signed by ``owner`` (eth-account's own EIP-712 encoder): (value, deadline, v, r, s)."""
     token = suite.stablecoin
     message = {
         "types": {
             "EIP712Domain": [
-                {"name": "name", "type": "string"}, {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"},
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
             ],
             "Permit": [
-                {"name": "owner", "type": "address"}, {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"}, {"name": "nonce", "type": "uint256"},
+                {"name": "owner", "type": "address"},
+                {"name": "spender", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
                 {"name": "deadline", "type": "uint256"},
             ],
         },
         "primaryType": "Permit",
-        "domain": {"name": "USD Coin", "version": "2", "chainId": suite.chain_id,
-                   "verifyingContract": token.address},
-        "message": {"owner": owner.address, "spender": (spender or suite.market).address, "value": value,
-                    "nonce": int(token.nonces(owner)), "deadline": deadline},
+        "domain": {"name": "USD Coin", "version": "2", "chainId": suite.chain_id, "verifyingContract": token.address},
+        "message": {
+            "owner": owner.address,
+            "spender": (spender or suite.market).address,
+            "value": value,
+            "nonce": int(token.nonces(owner)),
+            "deadline": deadline,
+        },
     }
     signed = Account.sign_message(encode_typed_data(full_message=message), owner.private_key)
     return (value, deadline, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big"))
 
 
-def test_threat_permit_front_run_permit_does_not_break_the_deposit(suite, reverts, seller, buyer, stranger, usdc,
-                                                                   chain):
+def test_threat_permit_front_run_permit_does_not_break_the_deposit(
+    suite, reverts, seller, buyer, stranger, usdc, chain
+):
     usdc.approve(suite.market, 0, sender=buyer)
     claim = suite.mint(seller, 100 * USD)
     bid = suite.bid(buyer, claim, 70 * USD)

@@ -73,9 +73,7 @@ def test_threat_reentrancy_seller_hook_reentering_settle_reverts_the_whole_settl
     assert suite.state(claims=[c1, c2], orders=[b1, b2], wallets=[buyer, receiver]) == before
 
 
-def test_threat_reentrancy_swallowed_reentry_into_settle_changes_nothing_extra(
-    callback_suite, receiver, owner, buyer
-):
+def test_threat_reentrancy_swallowed_reentry_into_settle_changes_nothing_extra(callback_suite, receiver, owner, buyer):
     suite = callback_suite
     c1, c2, b1, b2, reentry, sell_first = _settlement_into_a_hostile_seller(suite, receiver, owner, buyer)
     receiver.arm(suite.market, reentry, False, sender=owner)  # swallow: the outer fill goes on
@@ -116,14 +114,16 @@ def test_threat_reentrancy_hook_reentering_any_market_entry_point_during_a_settl
     assert suite.order_state(b1) == (0, False)
 
 
-def test_threat_reentrancy_depositor_hook_reentering_withdraw_pays_once(callback_suite, receiver, reverts, owner,
-                                                                        seller):
+def test_threat_reentrancy_depositor_hook_reentering_withdraw_pays_once(
+    callback_suite, receiver, reverts, owner, seller
+):
     """The refund path: a depositor whose hook calls withdraw again while its refund arrives."""
     suite = callback_suite
     claim = suite.mint(seller, 100 * USD)
     suite.stablecoin.mint(receiver, 100 * USD, sender=owner)
-    receiver.execute(suite.stablecoin, suite.stablecoin.approve.encode_input(suite.market.address, 2**256 - 1),
-                     sender=owner)
+    receiver.execute(
+        suite.stablecoin, suite.stablecoin.approve.encode_input(suite.market.address, 2**256 - 1), sender=owner
+    )
     # The receiver's own bid (a contract needs no signature to deposit: it is the bid's maker and the caller).
     own = (receiver.address, ZERO, 1, 0, claim, 60 * USD, 0, 2**40 - 1, 0, 7)
     receiver.execute(suite.market, suite.market.deposit.encode_input(own, 100 * USD), sender=owner)
@@ -143,8 +143,9 @@ def test_threat_reentrancy_depositor_hook_reentering_withdraw_pays_once(callback
     assert suite.balance(suite.market) == suite.total_deposits() == 0
 
 
-def test_threat_reentrancy_holder_hook_reentering_payout_pays_once(callback_suite, receiver, reverts, owner, trust,
-                                                                   seller, stranger):
+def test_threat_reentrancy_holder_hook_reentering_payout_pays_once(
+    callback_suite, receiver, reverts, owner, trust, seller, stranger
+):
     """The payout path: a holder of record whose hook calls payout again (alone, and inside a batch)."""
     suite = callback_suite
     claim = suite.mint(receiver, 100 * USD)
@@ -199,8 +200,7 @@ def test_threat_fee_on_transfer_escrow_pays_at_most_what_it_holds(fot_suite, rev
     bid = suite.bid(buyer, claim, 100 * USD)
     suite.deposit(bid, 100 * USD)  # 97.5 arrives
     before = suite.state(claims=[claim], orders=[bid], wallets=[buyer, seller])
-    with reverts(suite.market.ClaimMarketDepositTooSmall, orderHash=bid.hash, deposit=97_500_000,
-                 payment=100 * USD):
+    with reverts(suite.market.ClaimMarketDepositTooSmall, orderHash=bid.hash, deposit=97_500_000, payment=100 * USD):
         suite.fill_bid(bid, seller, claim)
     assert suite.state(claims=[claim], orders=[bid], wallets=[buyer, seller]) == before
     suite.assert_escrow_covered()
@@ -231,8 +231,7 @@ def test_threat_fee_on_transfer_round_funding_short_delivery_reverts(fot_suite, 
     suite = fot_suite
     suite.mint(seller, 100 * USD)
     trust_before = suite.balance(trust)
-    with reverts(suite.distributor.ClaimDistributorShortFunding, expected=50 * USD,
-                 received=_after_fee(50 * USD)):
+    with reverts(suite.distributor.ClaimDistributorShortFunding, expected=50 * USD, received=_after_fee(50 * USD)):
         suite.distributor.declareRound(1, 500_000, sender=trust)
     assert suite.balance(trust) == trust_before
     assert suite.balance(suite.distributor) == 0
@@ -258,8 +257,9 @@ def test_threat_fee_on_transfer_no_return_token_settles_refunds_and_pays(noretur
     assert suite.balance(buyer) == buyer_before - 130 * USD + 50 * USD
 
 
-def test_threat_fee_on_transfer_no_return_token_short_balance_moves_nothing(noreturn_suite, reverts, buyer, seller,
-                                                                            unverified):
+def test_threat_fee_on_transfer_no_return_token_short_balance_moves_nothing(
+    noreturn_suite, reverts, buyer, seller, unverified
+):
     suite = noreturn_suite
     claim = suite.mint(seller, 100 * USD)
     bid = suite.bid(buyer, claim, 70 * USD)
