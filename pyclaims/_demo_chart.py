@@ -125,6 +125,19 @@ def render_chart(report: Mapping[str, Any], path: str | Path) -> Path:
             kinds_seen.append(kind)
         if cls not in classes_seen:
             classes_seen.append(cls)
+    threshold = report.get("validation", {}).get("convenience_threshold")
+    if threshold:
+        t = _int(threshold) / 1_000_000
+        ax1.axvline(t, color="#999999", linestyle=(0, (4, 3)), linewidth=1, zorder=0)
+        ax1.annotate(
+            f"class threshold {_usd(_int(threshold))}",
+            xy=(t, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(4, -12),
+            textcoords="offset points",
+            fontsize=8.5,
+            color="#777777",
+        )
     ax1.set_xscale("log")
     ax1.xaxis.set_major_locator(LogLocator(base=10))
     ax1.xaxis.set_minor_formatter(NullFormatter())
@@ -173,7 +186,7 @@ def render_chart(report: Mapping[str, Any], path: str | Path) -> Path:
             if value <= 0 or funded <= 0:
                 continue
             width = 100 * value / funded
-            ax2.barh(i, width, left=left, color=color, height=0.56, edgecolor="white", linewidth=1.2)
+            ax2.barh(i, width, left=left, color=color, height=0.5, edgecolor="white", linewidth=1.2)
             if width >= 9:
                 ax2.text(
                     left + width / 2,
@@ -186,8 +199,15 @@ def render_chart(report: Mapping[str, Any], path: str | Path) -> Path:
                     fontweight="bold",
                 )
             left += width
+        small = [
+            f"{label.split(' (')[0]} {_usd(_int(rnd.get(key)))}"
+            for key, label, _c in _SEGMENTS
+            if key != "paid" and _int(rnd.get(key)) > 0 and (100 * _int(rnd.get(key)) / max(1, funded)) < 9
+        ]
+        if small:
+            ax2.text(0, i + 0.3, "; ".join(small), ha="left", va="top", fontsize=8.5, color="#555555")
     ax2.set_yticks(range(len(rounds)), labels)
-    ax2.invert_yaxis()
+    ax2.set_ylim(len(rounds) - 0.3, -0.5)
     ax2.set_xlim(0, 100)
     ax2.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}%"))
     ax2.set_xlabel("share of the round's funding")
@@ -221,7 +241,7 @@ def render_chart(report: Mapping[str, Any], path: str | Path) -> Path:
     timing = report.get("timing", {})
     gas = report.get("gas", {})
     fill_gas = gas.get("fill_ask", {}).get("median")
-    payout_gas = gas.get("payout_per_claim", {}).get("median")
+    payout_gas = gas.get("payout_batch", {}).get("per_item_mean")
     bits = [
         f"wall time {float(timing.get('total_s', 0)):.1f} s",
         f"{_int(report.get('chain', {}).get('transactions')):,} transactions",
@@ -229,7 +249,7 @@ def render_chart(report: Mapping[str, Any], path: str | Path) -> Path:
     if fill_gas:
         bits.append(f"median gas: fill an ask {int(fill_gas):,}")
     if payout_gas:
-        bits.append(f"payout per claim in a batch {int(payout_gas):,}")
+        bits.append(f"a payout in a batch {int(payout_gas):,} per claim")
     bits.append("fees charged to either side: $0")
     fig.text(0.06, 0.035, ", ".join(bits), ha="left", fontsize=9.5, color="#555555")
 
