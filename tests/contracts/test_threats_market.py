@@ -279,6 +279,31 @@ def test_threat_cancellation_withdrawing_a_deposit_cancels_the_bid(suite, revert
     assert suite.state(claims=[claim], orders=[bid], wallets=[buyer, seller]) == before
 
 
+def test_threat_cancellation_expired_or_counter_killed_escrowed_bid_refunds_in_full(
+    suite, reverts, chain, seller, buyer, buyer2
+):
+    c1, c2 = suite.mint(seller, 100 * USD), suite.mint(seller, 100 * USD)
+    expiry = chain.pending_timestamp + 600
+    expiring = suite.bid(buyer, c1, 70 * USD, expiry=expiry)
+    killed = suite.bid(buyer2, c2, 70 * USD)
+    suite.deposit(expiring, 70 * USD)
+    suite.deposit(killed, 80 * USD)
+    suite.market.incrementCounter(sender=buyer2)
+    chain.mine(timestamp=expiry + 1)
+    before = suite.state(claims=[c1, c2], orders=[expiring, killed], wallets=[buyer, buyer2, seller])
+    with reverts(suite.market.ClaimMarketOrderExpired, orderHash=expiring.hash, expiry=expiry):
+        suite.fill_bid(expiring, seller, c1)
+    with reverts(suite.market.ClaimMarketStaleCounter, orderHash=killed.hash, orderCounter=0, makerCounter=1):
+        suite.fill_bid(killed, seller, c2)
+    assert suite.state(claims=[c1, c2], orders=[expiring, killed], wallets=[buyer, buyer2, seller]) == before
+    buyer_before, buyer2_before = suite.balance(buyer), suite.balance(buyer2)
+    suite.market.withdraw(expiring.hash, sender=buyer)
+    suite.market.withdraw(killed.hash, sender=buyer2)
+    assert suite.balance(buyer) == buyer_before + 70 * USD
+    assert suite.balance(buyer2) == buyer2_before + 80 * USD
+    assert suite.balance(suite.market) == suite.total_deposits() == 0
+
+
 # ================================================================== front-running / griefing
 def test_threat_front_running_bound_taker_only_the_named_taker_fills(suite, reverts, seller, buyer, stranger):
     claim = suite.mint(seller, 100 * USD)
@@ -511,6 +536,24 @@ def test_threat_malleable_signatures_replay_keys_on_the_order_hash_not_the_signa
         with reverts(suite.market.ClaimMarketOrderFilled, orderHash=signed.hash):
             suite.fill_ask(signed, buyer2, signature=signature)
     assert suite.state(claims=[claim], orders=[signed], wallets=[buyer, buyer2, seller]) == before
+
+
+def test_threat_malleable_signatures_non_canonical_order_encoding_is_rejected(suite, reverts, seller, buyer, buyer2):
+    """The same order with dirty upper bits in a narrow field would hash to a new order hash if the market hashed
+    the raw words: it is refused, so an order cannot be replayed under a second encoding."""
+    claim = suite.mint(seller, 100 * USD)
+    signed = suite.ask(seller, claim, 60 * USD)
+    suite.fill_ask(signed, buyer)
+    suite.token.transferFrom(buyer, seller, claim, sender=buyer)
+    calldata = bytearray(suite.market.fillAsk.encode_input(suite.t(signed.order), signed.signature))
+    # Words after the 4-byte selector: the order is static, so it sits in the first ten words, in field order.
+    for word, what in ((0, "maker"), (2, "side"), (7, "expiry")):
+        dirty = bytearray(calldata)
+        dirty[4 + 32 * word] = 0x01
+        before = suite.state(claims=[claim], orders=[signed], wallets=[buyer2, seller])
+        with reverts(suite.market.ClaimMarketNonCanonicalOrder):
+            buyer2.transfer(suite.market, 0, data=bytes(dirty))
+        assert suite.state(claims=[claim], orders=[signed], wallets=[buyer2, seller]) == before, what
 
 
 # ================================================================== contract wallets (ERC-1271)
