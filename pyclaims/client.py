@@ -945,6 +945,13 @@ class Client:
             return self.tx_request("ClaimMarket", "fillAsk", _order_tuple(signed.order), signed.signature)
         return self.tx_request("ClaimMarket", "fillBid", _order_tuple(signed.order), signed.signature, claim_id)
 
+    def fill_batch_request(self, fills: Sequence[tuple[SignedOrder, int]]) -> dict[str, Any]:
+        """The ``fillBatch`` transaction of ``(signed order, claim id)`` pairs, for pipelined sending."""
+        for signed, _ in fills:
+            self._check_offer(signed)
+        items = [(_order_tuple(s.order), s.signature, claim_id) for s, claim_id in fills]
+        return self.tx_request("ClaimMarket", "fillBatch", items)
+
     def _one_settlement(self, receipt: Receipt) -> SettlementRecord:
         records = self.settlements(receipt)
         if len(records) != 1:
