@@ -72,6 +72,8 @@ contract Handler is Test {
     bool public wrongPayee;
 
     mapping(bytes4 => uint256) public calls;
+    /// @notice Actions that went through (did not revert): proof the sequences do real work.
+    mapping(bytes4 => uint256) public successes;
     uint256 public totalCalls;
     uint256 internal salt = 1;
 
@@ -222,6 +224,7 @@ contract Handler is Test {
                 evidence: bytes32(0)
             })
         ) returns (uint256 id) {
+            successes[this.mint.selector] += 1;
             claimIds.push(id);
             // Only a Disputed claim may go to a (verified but) restricted holder; anything else needs eligibility.
             if (!disputed && !eligibleBefore) ineligibleReceiver = true;
@@ -249,6 +252,7 @@ contract Handler is Test {
         bool eligible = token.isEligible(to);
         vm.prank(from);
         try token.transferFrom(from, to, id) {
+            successes[this.transfer.selector] += 1;
             if (!eligible) ineligibleReceiver = true;
         } catch {}
     }
@@ -262,6 +266,7 @@ contract Handler is Test {
         bool eligible = token.isEligible(to);
         vm.prank(recoveryAgent);
         try token.recover(id, to) {
+            successes[this.recover.selector] += 1;
             if (!eligible) ineligibleReceiver = true;
         } catch {}
     }
@@ -279,6 +284,7 @@ contract Handler is Test {
         uint256 marketBefore = stable.balanceOf(address(market));
         vm.prank(buyer);
         try market.fillAsk(ask, sig) {
+            successes[this.fillAsk.selector] += 1;
             if (!eligible) ineligibleReceiver = true;
             // A direct fill never touches escrow.
             if (stable.balanceOf(address(market)) != marketBefore) escrowLeak = true;
@@ -305,6 +311,7 @@ contract Handler is Test {
         uint256 before = stable.balanceOf(address(market));
         vm.prank(buyer);
         try market.deposit(bid, amount) {
+            successes[this.placeEscrowedBid.selector] += 1;
             ghostCredited += stable.balanceOf(address(market)) - before;
             bids.push(Bid({order: bid, signature: sig, hash: h}));
         } catch {}
@@ -322,6 +329,7 @@ contract Handler is Test {
         bool eligible = token.isEligible(buyer);
         vm.prank(seller);
         try market.fillBid(bid.order, bid.signature, id) {
+            successes[this.fillBid.selector] += 1;
             if (!eligible) ineligibleReceiver = true;
             (, uint256 escrowAfter) = market.depositOf(bid.hash);
             uint256 spent = escrowBefore - escrowAfter;
@@ -340,6 +348,7 @@ contract Handler is Test {
         uint256 buyerBefore = stable.balanceOf(bid.order.maker);
         vm.prank(caller);
         try market.withdraw(bid.hash) returns (uint256 amount) {
+            successes[this.withdraw.selector] += 1;
             if (caller != bid.order.maker) escrowLeak = true;
             ghostWithdrawn += amount;
             if (marketBefore - stable.balanceOf(address(market)) != amount) escrowLeak = true;
@@ -380,6 +389,7 @@ contract Handler is Test {
         uint64 next = distributor.cumulativeRateOf(classId) + uint64(bound(rateSeed, 1, 700_000));
         vm.prank(trust);
         try distributor.declareRound(classId, next) returns (uint32 roundId) {
+            successes[this.declareRound.selector] += 1;
             rounds.push(roundId);
             ghostFunded += distributor.roundOf(roundId).funded;
         } catch {}
@@ -390,6 +400,7 @@ contract Handler is Test {
         if (!ok) return;
         uint256 before = stable.balanceOf(holder);
         try distributor.payout(r, id, hint) returns (uint256 amount) {
+            successes[this.payout.selector] += 1;
             _settled(r, id, amount, expected);
             ghostPaid += amount;
             ghostPaidInRound[r] += amount;
@@ -411,7 +422,8 @@ contract Handler is Test {
             wasSettled[i] = distributor.isSettled(r, ids[i]);
             expected[i] = _expected(r, ids[i], hints[i]);
         }
-        try distributor.payoutBatch(r, ids, hints) returns (uint256, uint256 paidAmount) {
+        try distributor.payoutBatch(r, ids, hints) returns (uint256 paidCount, uint256 paidAmount) {
+            if (paidCount != 0) successes[this.payoutBatch.selector] += 1;
             ghostPaid += paidAmount;
             ghostPaidInRound[r] += paidAmount;
             for (uint256 i = 0; i < n; ++i) {
@@ -435,6 +447,7 @@ contract Handler is Test {
         if (!ok) return;
         vm.prank(asResolver ? resolver : trust);
         try distributor.release(r, id, hint) returns (uint256 amount) {
+            successes[this.release.selector] += 1;
             if (!asResolver) wrongPayee = true;
             _settled(r, id, amount, expected);
             ghostPaid += amount;
@@ -447,6 +460,7 @@ contract Handler is Test {
         if (!ok) return;
         vm.prank(resolver);
         try distributor.returnWithheld(r, id, hint) returns (uint256 amount) {
+            successes[this.returnWithheld.selector] += 1;
             _settled(r, id, amount, expected);
             ghostReturned += amount;
         } catch {}
