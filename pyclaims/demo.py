@@ -53,15 +53,16 @@ from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider, Web3
 
 from pyclaims._node import LocalNode, dev_account
+from pyclaims._rpc import call_many
 from pyclaims.client import Client, sign_attestation
 from pyclaims.demo_data import DemoIdentity, generate_schedule
 from pyclaims.deployments import Deployment, deploy_suite
 from pyclaims.errors import PyclaimsError
+from pyclaims.minting import mint_schedule
 from pyclaims.models import (
     FLAG_ACCREDITED,
     FLAG_PAYOUT_READY,
     FLAG_US_PERSON,
-    MintRequest,
     PayoutKind,
     PayoutRecord,
     Receipt,
@@ -69,7 +70,7 @@ from pyclaims.models import (
 )
 from pyclaims.offers import SignedOrder, ask, bid_for_claim, class_bid, payment_for
 from pyclaims.schedule import ScheduleRow, ValidationReport, read_schedule
-from pyclaims.tx import Journal, TxSender
+from pyclaims.tx import TxSender
 from pyclaims.types import RATE_SCALE, ClaimStatus, format_usd
 from pyclaims.valuation import ExpectedRound, HoldingInputs, HoldingValue, compare_offer, value_holding
 
@@ -506,10 +507,9 @@ class _Demo:
         rows = self.report.accepted
         for cls in self.schedule.classes.classes:
             self.s.gas.receipt("define_class", self.validator.define_class(cls.class_id, cls.estate_id))
-        requests = [MintRequest.from_row(r) for r in rows]
         journal_path = self.out / "mint.journal"
         journal_path.unlink(missing_ok=True)
-        ids = self._mint(requests, journal_path)
+        ids = self._mint(journal_path)
         self.claim_ids: dict[bytes, int] = dict(zip([r.claim_ref for r in rows], ids, strict=True))
         self.rows_by_id: dict[int, ScheduleRow] = {self.claim_ids[r.claim_ref]: r for r in rows}
         claims = self.admin.claims_of(list(self.rows_by_id))
@@ -523,45 +523,40 @@ class _Demo:
             ):
                 raise DemoError(f"mint: claim {claim.claim_id} on chain differs from row {row.row}")
         self.s.counts.update(minted=len(claims), disputed=sum(1 for c in claims if c.status == ClaimStatus.Disputed))
-        txs = len(list(_chunks(requests, self.config.mint_batch)))
         self.echo(
-            f"mint       {len(claims):,} claims in {txs} mintBatch transactions (journal {journal_path.name}); "
+            f"mint       {len(claims):,} claims in {self.mint_transactions} mintBatch transactions "
+            f"(journal {journal_path.name}); "
             f"on-chain holders, amounts, classes and statuses match the report"
         )
 
-    def _mint(self, requests: Sequence[MintRequest], journal_path: Path) -> list[int]:
-        """Mint in batches, exactly once per claim: journaled operations with an on-chain look-up per batch."""
-        from pyclaims.tx import Op
-
-        journal = Journal(journal_path)
-        try:
-            sender = self.validator.tx_sender(journal=journal)
-            ops = []
-            for batch in _chunks(requests, self.config.mint_batch):
-                refs = [r.claim_ref for r in batch]
-                tuples = [r.as_tuple() for r in batch]
-
-                def build(tuples: list[tuple[Any, ...]] = tuples) -> Mapping[str, Any]:
-                    return self.validator.tx_request("ClaimToken", "mintBatch", tuples)
-
-                def done(first: bytes = refs[0]) -> bool:
-                    return self.validator.claim_id_of(first) != 0
-
-                ops.append(Op(f"mint:0x{refs[0].hex()}+{len(refs)}", build, done))
-            # anvil's automine mines what fits in one block when a transaction arrives and leaves the rest pending
-            # until the next one arrives: keep each window of mintBatch transactions within one block's gas.
-            window = max(1, _BLOCK_GAS_BUDGET // (self.config.mint_batch * _MINT_GAS_PER_CLAIM))
-            report = sender.run_ops(ops, window=window)
-            report.raise_for_failures()
-            for result, batch in zip(report.results, _chunks(requests, self.config.mint_batch), strict=True):
-                if result.receipt is not None:
-                    self.s.gas.add("mint_batch", int(result.receipt["gasUsed"]), len(batch))
-        finally:
-            journal.close()
-        ids = self.validator.claim_ids_of([r.claim_ref for r in requests])
-        if any(i == 0 for i in ids) or len(set(ids)) != len(ids):
+    def _mint(self, journal_path: Path) -> list[int]:
+        """Mint through :func:`pyclaims.minting.mint_schedule`: journaled, batched, exactly once per claim."""
+        # anvil's automine mines what fits in one block when a transaction arrives and leaves the rest pending
+        # until the next one arrives: keep each window of mintBatch transactions within one block's gas.
+        window = max(1, _BLOCK_GAS_BUDGET // (self.config.mint_batch * _MINT_GAS_PER_CLAIM))
+        result = mint_schedule(
+            self.validator,
+            self.report,
+            journal_path=journal_path,
+            batch_size=self.config.mint_batch,
+            window=window,
+            define_classes=False,
+        )
+        if not result.ok:
+            first = result.failed[0]
+            raise DemoError(f"mint: {len(result.failed)} rows not minted; first: row {first.row.row}: {first.error}")
+        per_tx: dict[str, int] = {}
+        for outcome in result.outcomes:
+            if outcome.tx_hash is not None:
+                per_tx[outcome.tx_hash] = per_tx.get(outcome.tx_hash, 0) + 1
+        replies = call_many(self.w3, [("eth_getTransactionReceipt", [h]) for h in per_tx])
+        for (_tx, items), reply in zip(per_tx.items(), replies, strict=True):
+            self.s.gas.add("mint_batch", int(reply.unwrap()["gasUsed"], 16), items)
+        ids = [o.claim_id for o in result.outcomes]
+        if any(i is None for i in ids) or len(set(ids)) != len(ids):
             raise DemoError("mint: a claim is missing or minted twice")
-        return ids
+        self.mint_transactions = result.transactions
+        return [i for i in ids if i is not None]
 
     # ---------------------------------------------------------------- 6. trade
 
