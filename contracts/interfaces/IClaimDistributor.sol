@@ -5,7 +5,7 @@ import {RoundView} from "../types/ClaimTypes.sol";
 
 /// @title Distribution rounds paid by class to holders of record, with disputed payouts withheld.
 /// @notice Rounding rule: each (round, claim) is owed floor(amount * rateDelta / 1e6); a round is funded
-/// ceil(totalAllowed * rateDelta / 1e6). The sum owed never exceeds the funding; the dust of a round is below the
+/// ceil(totalAllowed * rateDelta / 1e6). The sum owed never exceeds the funding; the dust of a round is at most the
 /// number of claims in its class, in base units, and stays here. Withheld money is never counted as dust.
 interface IClaimDistributor {
     // ------------------------------------------------------------------ errors
