@@ -16,7 +16,7 @@ import {ClaimView, ClassView, RoundView, ClaimStatus} from "../../../contracts/t
 /// @notice The four invariants of the suite, over random sequences of every action (see Handler):
 /// (1) the market's stablecoin covers all open deposits, and each deposit ends at its buyer or at the seller of its
 ///     fill; (2) payout conservation: paid + returned + held == funded, per round paid + returned <= funded, and the
-///     dust of a round stays below the number of its claims; (3) no ineligible wallet ever receives a claim;
+///     dust of a round is at most the number of its claims; (3) no ineligible wallet ever receives a claim;
 ///     (4) no (round, claim) is settled twice, and nobody is paid above the exact share.
 /// Each concrete suite runs them on another stablecoin: USDC-like (pause, blacklist), fee-on-transfer, with
 /// re-entering transfer hooks, and returning no boolean.
@@ -171,7 +171,7 @@ abstract contract InvariantSuite is Test {
         assertEq(stable.balanceOf(address(distributor)), funded - paid - returned, "distributor holds the rest");
     }
 
-    /// Dust of a round = funding minus the exact shares of the claims of record; 0 <= dust < number of claims.
+    /// Dust of a round = funding minus the exact shares of the claims of record; 0 <= dust <= number of claims.
     /// O(rounds x claims), so it runs once at the end of every sequence rather than after every call.
     function afterInvariant() public view {
         uint32 n = token.epoch();
@@ -188,7 +188,7 @@ abstract contract InvariantSuite is Test {
                 }
             }
             assertLe(owed, v.funded, "shares of record never exceed the funding");
-            assertLe(v.funded - owed, count, "dust below one base unit per claim");
+            assertLe(v.funded - owed, count, "dust at most one base unit per claim");
         }
     }
 
