@@ -40,6 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, NoReturn, cast
 
+from eth_abi.abi import encode as abi_encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
@@ -120,6 +121,11 @@ def _as_signer(signer: Signer | LocalAccount) -> Signer:
     if isinstance(signer, LocalAccount):
         return LocalSigner(bytes(signer.key))
     return signer
+
+
+def _quantity(value: Any) -> int:
+    """A JSON-RPC quantity: an int (formatted by web3) or a ``0x`` hex string (raw)."""
+    return int(value, 16) if isinstance(value, str) else int(value)
 
 
 def _order_tuple(order: Order) -> tuple[Any, ...]:
@@ -443,6 +449,74 @@ class Client:
             out.append(fn.decode_named(bytes(HexBytes(reply.result))))
         return out
 
+    def try_call_many(
+        self, calls: Sequence[tuple[str, str, Sequence[Any]]], *, block: int | str = "latest"
+    ) -> list[tuple[Any, ...] | ContractError]:
+        """:meth:`call_many`, with each revert's decoded :class:`~pyclaims.errors.ContractError` in place of its
+        result instead of raised."""
+        tag = hex(block) if isinstance(block, int) else block
+        fns = [self._codecs[c].function(f) for c, f, _ in calls]
+        requests = [
+            ("eth_call", [{"to": self.address_of(c), "data": "0x" + fn.encode(*args).hex()}, tag])
+            for (c, _, args), fn in zip(calls, fns, strict=True)
+        ]
+        out: list[tuple[Any, ...] | ContractError] = []
+        for fn, reply in zip(fns, call_many(self.w3, requests), strict=True):
+            if reply.error is None:
+                out.append(fn.decode_named(bytes(HexBytes(reply.result))))
+                continue
+            try:
+                self._raise_rpc(reply.error)
+            except ContractError as err:
+                out.append(err)
+        return out
+
+    def events(
+        self,
+        contract: str,
+        event: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        from_block: int | None = None,
+        to_block: int | str = "latest",
+        step: int = 50_000,
+    ) -> list[ChainEvent]:
+        """Every ``event`` of ``contract`` (default from the deployment's block), filtered on indexed parameters
+        (``where={"classId": 1}``), fetched ``step`` blocks per ``eth_getLogs``, in chain order."""
+        if step < 1:
+            raise ValueError(f"step: must be >= 1, got {step}")
+        spec = self._codecs[contract].event(event)
+        topics: list[Any] = [HexBytes(spec.topic).to_0x_hex()]
+        indexed = [(name, kind) for name, kind, is_indexed in spec.inputs if is_indexed]
+        wanted = dict(where or {})
+        unknown = set(wanted) - {name for name, _ in indexed}
+        if unknown:
+            raise ValueError(f"where: {sorted(unknown)} are not indexed parameters of {event}")
+        for name, kind in indexed:
+            if name in wanted:
+                topics.append("0x" + abi_encode([kind], [wanted[name]]).hex())
+            else:
+                topics.append(None)
+        while topics and topics[-1] is None:
+            topics.pop()
+        start = self.deployment.block if from_block is None else from_block
+        end = (
+            to_int(call(self.w3, "eth_blockNumber", []), field="eth_blockNumber")
+            if to_block == "latest"
+            else int(to_block)
+        )
+        logs: list[Mapping[str, Any]] = []
+        for lo in range(start, end + 1, step):
+            hi = min(end, lo + step - 1)
+            params = {"address": self.address_of(contract), "topics": topics, "fromBlock": hex(lo), "toBlock": hex(hi)}
+            logs.extend(call(self.w3, "eth_getLogs", [params]))
+        return [e for e in self.decode_logs(logs) if e.name == event]
+
+    def claims_in_class(self, class_id: int, *, to_block: int | str = "latest") -> list[int]:
+        """The ids of every claim minted in ``class_id`` (from ``ClaimMinted`` events), ascending."""
+        found = self.events("ClaimToken", "ClaimMinted", where={"classId": class_id}, to_block=to_block)
+        return sorted(int(e.args["claimId"]) for e in found)
+
     def _one(self, contract: str, function: str, *args: Any, block: int | str = "latest") -> Any:
         return self.call(contract, function, *args, block=block)[0]
 
@@ -583,9 +657,9 @@ class Client:
                     name=name,
                     args=args,
                     address=address,
-                    block_number=int(log["blockNumber"]),
+                    block_number=_quantity(log["blockNumber"]),
                     tx_hash=HexBytes(log["transactionHash"]).to_0x_hex(),
-                    log_index=int(log["logIndex"]),
+                    log_index=_quantity(log["logIndex"]),
                 )
             )
         return tuple(out)
