@@ -37,7 +37,7 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, NoReturn, TypeVar
@@ -45,7 +45,6 @@ from typing import Any, Final, NoReturn, TypeVar
 import click
 import requests
 from eth_account.signers.local import LocalAccount
-from eth_utils.address import to_checksum_address
 from web3 import HTTPProvider, Web3
 
 from pyclaims import __version__
@@ -63,11 +62,11 @@ from pyclaims._cliutil import (
     dumps,
     load_key,
 )
-from pyclaims._rpc import RpcError
 from pyclaims.client import Client, sign_attestation
 from pyclaims.deployments import Deployment, deploy_suite, deployment_path, role_id
+from pyclaims.distributions import RoundPlan, declare, pay_round, plan_round, reconcile, resolve
 from pyclaims.errors import ContractError, PyclaimsError
-from pyclaims.models import ATTESTATION_FLAGS, Claim, PayoutKind, Receipt, SettlementRecord, SignedAttestation
+from pyclaims.models import ATTESTATION_FLAGS, Claim, Receipt, SettlementRecord, SignedAttestation
 from pyclaims.offers import (
     OfferError,
     Order,
@@ -80,13 +79,14 @@ from pyclaims.offers import (
     sign_order,
     verify_order,
 )
+from pyclaims.readmodels import ChainView, RoundStatus
 from pyclaims.schedule import ValidationReport, read_schedule
-from pyclaims.tx import TxError, TxSender
+from pyclaims.settlement import ensure_allowance, fill, fill_many, withdraw_bid
+from pyclaims.tx import TxSender
 from pyclaims.types import (
     DEFAULT_CONVENIENCE_THRESHOLD,
     RATE_SCALE,
     UINT32_MAX,
-    ClaimStatus,
     ClassScheme,
     Side,
     format_usd,
@@ -706,7 +706,7 @@ def _countries(text: str | None) -> frozenset[int]:
 def restricted_on_chain(client: Client) -> frozenset[int]:
     """The restricted jurisdictions now, from the token's ``JurisdictionRestricted`` events (last one wins)."""
     state: dict[int, bool] = {}
-    for event in _events(client, "ClaimToken", "JurisdictionRestricted"):
+    for event in client.events("ClaimToken", "JurisdictionRestricted"):
         state[int(event.args["country"])] = bool(event.args["restricted"])
     return frozenset(c for c, on in state.items() if on)
 
@@ -1410,17 +1410,19 @@ def settle_fill(
             )
         total = sum(p for _, _, p in selling)
         _confirm_sale(s, yes, f"Sell {len(selling)} claim(s) for {_usd(total)} in total?")
-    if pay and approve:
-        allowance = c.allowance(me, c.deployment.market)
-        if allowance < pay:
-            s.note(f"approving the market for {_usd(pay)}")
-            c.approve(c.deployment.market, pay)
+    if pay and approve and ensure_allowance(c, pay) is not None:
+        s.note(f"approved the market for {_usd(pay)}")
     records: Sequence[SettlementRecord]
     if len(fills) == 1:
         signed, claim_id = fills[0]
-        records = [c.fill_ask(signed) if signed.order.side == Side.Ask else c.fill_bid(signed, claim_id)]
+        records = [fill(c, signed, claim_id=claim_id, approve=False)]
     else:
-        records = c.fill_batch(fills)
+        report = fill_many(c, fills, batch=True, batch_size=len(fills), approve=False)
+        if not report.ok:
+            error = report.failed[0].error
+            if error is not None:
+                raise error
+        records = report.records
     data = {"settlements": [r.as_dict() for r in records]}
     s.emit(
         data,
@@ -1450,8 +1452,8 @@ def settle_deposit(s: Session, bid: Path, amount: int | None, approve: bool) -> 
         if not signed.order.claim_id:
             _bad("--amount: required for a class bid")
         amount = signed.order.price
-    if approve and c.allowance(c.address, c.deployment.market) < amount:
-        c.approve(c.deployment.market, amount)
+    if approve:
+        ensure_allowance(c, amount)
     receipt = c.deposit(signed.order, amount)
     escrowed = c.deposit_of(signed.hash).amount
     s.emit(
@@ -1481,12 +1483,10 @@ def settle_withdraw(s: Session, bid: str) -> None:
         if not path.is_file():
             _bad(f"BID: {bid!r} is neither an offer document nor a 0x order hash")
         order_hash = _load_offer(path).hash
-    c = s.client()
-    receipt = c.withdraw(order_hash)
-    amount = sum(int(e.args["amount"]) for e in receipt.named("Withdrawn"))
+    amount = withdraw_bid(s.client(), order_hash)
     s.emit(
-        {"order_hash": "0x" + order_hash.hex(), "withdrawn": str(amount), **_receipt_data(receipt)},
-        f"withdrew {_usd(amount)} from bid 0x{order_hash.hex()} (tx {receipt.tx_hash})",
+        {"order_hash": "0x" + order_hash.hex(), "withdrawn": str(amount)},
+        f"withdrew {_usd(amount)} from bid 0x{order_hash.hex()}; the bid is cancelled",
     )
 
 
@@ -1495,15 +1495,27 @@ def settle_withdraw(s: Session, bid: str) -> None:
 
 @cli.group("round")
 def round_() -> None:
-    """Distribution rounds: plan, declare, pay, resolve withheld payouts, reconcile, show."""
+    """Distribution rounds: plan, declare, pay (journaled), resolve disputes, reconcile, show."""
 
 
-def _class_claims(client: Client, class_id: int) -> list[int]:
-    """Ids of the class's claims (from ``ClaimMinted`` events, which index the class)."""
-    return sorted(
-        int(e.args["claimId"])
-        for e in _events(client, "ClaimToken", "ClaimMinted", topics=[None, None, class_id.to_bytes(32, "big")])
+def _plan_text(plan: RoundPlan) -> str:
+    return (
+        f"class {plan.class_id}: {plan.claim_count} claims, {_usd(plan.total_allowed)} allowed "
+        f"({_usd(plan.disputed_allowed)} disputed)\n"
+        f"round at {_pct(plan.cumulative_rate)} cumulative (+{_pct(plan.rate_delta)}): funding "
+        f"{_usd(plan.funding)} = payable {_usd(plan.payable)} + withheld for disputed claims "
+        f"{_usd(plan.disputed_reserve)} + dust {plan.dust} base units (each claim is owed "
+        f"floor(amount x {plan.rate_delta} / 1e6); dust stays in the distributor)"
     )
+
+
+def _plan(c: Client, class_id: int, rate: int) -> RoundPlan:
+    if not c.class_of(class_id).defined:
+        _bad(f"--class: class {class_id} is not defined on the token")
+    previous = c.cumulative_rate_of(class_id)
+    if rate <= previous:
+        _bad(f"--rate: must exceed the class's cumulative rate so far, {_pct(previous)}")
+    return plan_round(c, class_id, rate)
 
 
 @round_.command("plan")
@@ -1512,37 +1524,9 @@ def _class_claims(client: Client, class_id: int) -> list[int]:
 @json_option
 @pass_session
 def round_plan(s: Session, class_id: int, rate: int) -> None:
-    """What declaring a round would take: funding, the disputed reserve, the per-claim rule (read-only)."""
-    c = s.reader()
-    totals = c.class_of(class_id)
-    if not totals.defined:
-        _bad(f"--class: class {class_id} is not defined on the token")
-    previous = c.cumulative_rate_of(class_id)
-    delta = rate - previous
-    if delta <= 0:
-        _bad(f"--rate: must exceed the class's cumulative rate so far, {_pct(previous)}")
-    funding = -(-totals.total_allowed * delta // RATE_SCALE)
-    reserve = totals.disputed_allowed * delta // RATE_SCALE
-    data = {
-        "class_id": class_id,
-        "previous_rate_ppm": previous,
-        "cumulative_rate_ppm": rate,
-        "rate_delta_ppm": delta,
-        "claims": totals.claim_count,
-        "total_allowed": str(totals.total_allowed),
-        "disputed_allowed": str(totals.disputed_allowed),
-        "funding": str(funding),
-        "disputed_reserve": str(reserve),
-        "max_dust": str(max(0, totals.claim_count - 1)),
-    }
-    s.emit(
-        data,
-        f"class {class_id}: {totals.claim_count} claims, {_usd(totals.total_allowed)} allowed "
-        f"({_usd(totals.disputed_allowed)} disputed)\n"
-        f"round at {_pct(rate)} cumulative (+{_pct(delta)}): funding {_usd(funding)}, of which about "
-        f"{_usd(reserve)} is withheld for disputed claims; each claim is owed floor(amount x {delta} / 1e6); "
-        f"dust < {totals.claim_count} base units stays in the distributor",
-    )
+    """What declaring a round would take: funding, payable, the disputed reserve, dust (read-only)."""
+    plan = _plan(s.reader(), class_id, rate)
+    s.emit(plan.as_dict(), lambda: _plan_text(plan))
 
 
 @round_.command("declare")
@@ -1552,7 +1536,10 @@ def round_plan(s: Session, class_id: int, rate: int) -> None:
 @pass_session
 def round_declare(s: Session, class_id: int, rate: int) -> None:
     """Declare a round (DISTRIBUTOR_ROLE); the distributor pulls the funding from your key's wallet."""
-    declared = s.client().declare_round(class_id, rate)
+    c = s.client()
+    plan = _plan(c, class_id, rate)
+    s.note(_plan_text(plan))
+    declared = declare(c, plan)
     r = declared.round
     s.emit(
         {
@@ -1560,6 +1547,7 @@ def round_declare(s: Session, class_id: int, rate: int) -> None:
             "class_id": r.class_id,
             "funded": str(r.funded),
             "rate_delta_ppm": r.rate_delta,
+            "cumulative_rate_ppm": r.cumulative_rate,
             **_receipt_data(declared.receipt),
         },
         f"round {r.round_id} declared for class {r.class_id}: +{_pct(r.rate_delta)}, funded {_usd(r.funded)} "
@@ -1569,124 +1557,151 @@ def round_declare(s: Session, class_id: int, rate: int) -> None:
 
 @round_.command("pay")
 @click.argument("round_id", type=click.IntRange(1, UINT32_MAX))
-@click.option("--batch-size", type=click.IntRange(1, 500), default=150, show_default=True)
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The payout journal of this round (reuse it to resume: nothing is paid twice).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 500),
+    default=100,
+    show_default=True,
+    help="Claims per payoutBatch transaction.",
+)
+@click.option(
+    "--window", type=click.IntRange(1, 64), default=8, show_default=True, help="Transactions in flight at once."
+)
 @json_option
 @pass_session
-def round_pay(s: Session, round_id: int, batch_size: int) -> None:
-    """Pay ROUND_ID to every holder of record of its class, in batches (anyone may; disputed ones are withheld)."""
+def round_pay(s: Session, round_id: int, journal: Path, batch_size: int, window: int) -> None:
+    """Pay ROUND_ID to every holder of record of its class, in batches, exactly once (anyone may pay; disputed
+    claims are withheld)."""
     c = s.client()
-    rnd = c.round_of(round_id)
-    every = _class_claims(c, rnd.class_id)
-    ids = [i for i, done in zip(every, c.settled(round_id, every), strict=True) if not done]
-    paid = withheld = skipped = 0
-    amount = 0
-    progress_bar: Any = click.progressbar(
-        length=len(ids), label=f"paying round {round_id}", file=sys.stderr, show_pos=True
-    )
+    c.round_of(round_id)  # an unknown round fails here, before a journal is written
+    progress_bar: Any = click.progressbar(length=0, label=f"paying round {round_id}", file=sys.stderr, show_pos=True)
     with progress_bar as bar:
-        for start in range(0, len(ids), batch_size):
-            chunk = ids[start : start + batch_size]
-            records = c.payout_batch(round_id, chunk)
-            for rec in records:
-                if rec.kind == PayoutKind.PAID:
-                    paid += 1
-                    amount += rec.amount
-                elif rec.skip_reason == 1:
-                    withheld += 1
-                else:
-                    skipped += 1
-            bar.update(len(chunk))
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        report = pay_round(c, round_id, journal_path=journal, batch_size=batch_size, window=window, progress=progress)
+    data = {
+        "round_id": round_id,
+        "paid": len(report.paid),
+        "paid_amount": str(report.amount_paid),
+        "withheld": list(report.withheld),
+        "unpaid": [{"claim_id": cid, "reason": why} for cid, why in report.unpaid],
+        "errors": [{"op": op, "error": str(err)} for op, err in report.errors],
+        "transactions": report.transactions,
+        "gas_used": report.gas_used,
+    }
     s.emit(
-        {"round_id": round_id, "paid": paid, "paid_amount": str(amount), "withheld": withheld, "skipped": skipped},
-        f"round {round_id}: {paid} payouts ({_usd(amount)}), {withheld} withheld (disputed), {skipped} skipped",
+        data,
+        f"round {round_id}: {len(report.paid)} payouts ({_usd(report.amount_paid)}) in {report.transactions} "
+        f"transactions; {len(report.withheld)} withheld (disputed); {len(report.unpaid)} unpaid; journal {journal}",
     )
+    if not report.ok:
+        first = report.errors[0][1] if report.errors else f"claim {report.unpaid[0][0]}: {report.unpaid[0][1]}"
+        raise CliError(f"round {round_id} is not fully paid: {first} (run again with the same journal)", 1)
 
 
 @round_.command("resolve")
-@click.argument("round_id", type=click.IntRange(1, UINT32_MAX))
 @click.argument("claim_id", type=click.IntRange(1))
-@click.option("--release", "action", flag_value="release", help="Pay the withheld share (the claim is Allowed now).")
-@click.option("--return", "action", flag_value="return", help="Return it to the funder (the claim is Expunged now).")
+@click.option(
+    "--allow",
+    "outcome",
+    flag_value="allow",
+    help="The dispute is resolved for the creditor: the claim is Allowed and its withheld payouts go to "
+    "the holders of record.",
+)
+@click.option(
+    "--expunge",
+    "outcome",
+    flag_value="expunge",
+    help="The claim is expunged: its withheld payouts go back to each round's funder.",
+)
+@click.option(
+    "--round",
+    "round_ids",
+    type=click.IntRange(1, UINT32_MAX),
+    multiple=True,
+    help="Only these rounds (default: every round of the claim's class).",
+)
+@click.option(
+    "--no-set-status",
+    is_flag=True,
+    help="The validator already set the claim's status: only settle the withheld payouts.",
+)
 @json_option
 @pass_session
-def round_resolve(s: Session, round_id: int, claim_id: int, action: str | None) -> None:
-    """Settle a withheld payout (RESOLVER_ROLE): --release to the holder of record, or --return to the funder."""
-    if action is None:
-        _bad("give --release or --return")
-    c = s.client()
-    rec = c.release(round_id, claim_id) if action == "release" else c.return_withheld(round_id, claim_id)
-    s.emit(
-        {
-            "round_id": round_id,
-            "claim_id": claim_id,
-            "kind": rec.kind,
-            "recipient": rec.recipient,
-            "amount": str(rec.amount),
-            "tx_hash": rec.tx_hash,
-        },
-        f"round {round_id}, claim {claim_id}: {rec.kind} {_usd(rec.amount)} to {rec.recipient} (tx {rec.tx_hash})",
+def round_resolve(
+    s: Session, claim_id: int, outcome: str | None, round_ids: tuple[int, ...], no_set_status: bool
+) -> None:
+    """Resolve a disputed claim: set its status (VALIDATOR_ROLE) and settle its withheld payouts (RESOLVER_ROLE)."""
+    if outcome is None:
+        _bad("give --allow or --expunge")
+    records = resolve(
+        s.client(),
+        claim_id,
+        allow=outcome == "allow",
+        round_ids=list(round_ids) or None,
+        set_status=not no_set_status,
     )
-
-
-def round_reconciliation(c: Client, round_id: int) -> dict[str, Any]:
-    """``funded == paid + released + returned + withheld + owed + dust`` for one round, to the base unit."""
-    rnd = c.round_of(round_id)
-    ids = _class_claims(c, rnd.class_id)
-    hints = c.record_hints(round_id, ids)
-    records = c.call_many([("ClaimToken", "recordAt", (i, round_id, h)) for i, h in zip(ids, hints, strict=True)])
-    settled = c.settled(round_id, ids)
-    owed_total = withheld = owed = 0
-    for (_holder, amount, rec_status, cur_status, _cls), done in zip(records, settled, strict=True):
-        share = int(amount) * rnd.rate_delta // RATE_SCALE
-        owed_total += share
-        if done:
-            continue
-        if ClaimStatus.Disputed in (ClaimStatus(int(rec_status)), ClaimStatus(int(cur_status))):
-            withheld += share
-        else:
-            owed += share
-    sums = {PayoutKind.PAID: 0, PayoutKind.RELEASED: 0, PayoutKind.RETURNED: 0}
-    names = {
-        "PayoutMade": PayoutKind.PAID,
-        "PayoutReleased": PayoutKind.RELEASED,
-        "WithheldReturned": PayoutKind.RETURNED,
+    data = {
+        "claim_id": claim_id,
+        "outcome": outcome,
+        "settled": [
+            {
+                "round_id": r.round_id,
+                "kind": r.kind,
+                "recipient": r.recipient,
+                "amount": str(r.amount),
+                "tx_hash": r.tx_hash,
+            }
+            for r in records
+        ],
     }
-    round_topic = round_id.to_bytes(32, "big")
-    for name, kind in names.items():
-        for e in _events(c, "ClaimDistributor", name, topics=[None, round_topic]):
-            sums[kind] += int(e.args["amount"])
-    dust = rnd.funded - owed_total
-    rhs = sums[PayoutKind.PAID] + sums[PayoutKind.RELEASED] + sums[PayoutKind.RETURNED] + withheld + owed + dust
-    return {
-        "round_id": round_id,
-        "class_id": rnd.class_id,
-        "funded": str(rnd.funded),
-        "paid": str(sums[PayoutKind.PAID]),
-        "released": str(sums[PayoutKind.RELEASED]),
-        "returned": str(sums[PayoutKind.RETURNED]),
-        "withheld": str(withheld),
-        "owed": str(owed),
-        "dust": str(dust),
-        "claims": len(ids),
-        "balances": rnd.funded == rhs and 0 <= dust < max(1, len(ids)) and rnd.returned == sums[PayoutKind.RETURNED],
-    }
+    s.emit(
+        data,
+        lambda: (
+            f"claim {claim_id}: {'allowed' if outcome == 'allow' else 'expunged'}; "
+            + (
+                "; ".join(f"round {r.round_id} {r.kind} {_usd(r.amount)} to {r.recipient}" for r in records)
+                or "no withheld payout to settle"
+            )
+        ),
+    )
 
 
 @round_.command("reconcile")
-@click.argument("round_id", type=click.IntRange(1, UINT32_MAX))
+@click.argument("round_id", type=click.IntRange(1, UINT32_MAX), required=False)
 @json_option
 @pass_session
-def round_reconcile(s: Session, round_id: int) -> None:
-    """Prove a round balances to the base unit: funded = paid + released + returned + withheld + owed + dust."""
-    data = round_reconciliation(s.reader(), round_id)
-    s.emit(
-        data,
-        f"round {round_id}: funded {data['funded']} = paid {data['paid']} + released {data['released']} + "
-        f"returned {data['returned']} + withheld {data['withheld']} + owed {data['owed']} + dust {data['dust']} "
-        f"(base units): {'balances' if data['balances'] else 'DOES NOT BALANCE'}",
-    )
-    if not data["balances"]:
-        raise CliError(f"round {round_id} does not balance to the base unit", 1)
+def round_reconcile(s: Session, round_id: int | None) -> None:
+    """Prove each round balances to the base unit (funded = paid + returned + owed + withheld + dust) and the
+    distributor holds exactly what the rounds say. Exits 1 when anything does not balance."""
+    report = reconcile(s.reader(), round_id)
+
+    def text() -> str:
+        lines = []
+        for b in report.rounds:
+            lines.append(
+                f"round {b.round.round_id}: funded {b.funded} = paid {b.paid} + returned {b.returned} + owed "
+                f"{b.owed} + withheld {b.withheld} + dust {b.dust} (base units, {b.claims} claims): "
+                + ("balances" if b.balanced else "DOES NOT BALANCE: " + "; ".join(b.problems))
+            )
+        lines.append(
+            f"distributor holds {report.distributor_balance}, the rounds account for {report.held_for_rounds}"
+            f"{'' if report.unexplained == 0 else f' (unexplained {report.unexplained})'}"
+        )
+        return "\n".join(lines)
+
+    s.emit(report.as_dict(), text)
+    if not report.balanced:
+        raise CliError("the distributions do not balance to the base unit (see above)", 1)
 
 
 @round_.command("show")
@@ -1694,31 +1709,21 @@ def round_reconcile(s: Session, round_id: int) -> None:
 @json_option
 @pass_session
 def round_show(s: Session, round_id: int | None) -> None:
-    """Every round (or one): class, rates, funding, returned."""
-    c = s.reader()
-    rounds = c.rounds([round_id] if round_id is not None else None)
-    data = [
-        {
-            "round_id": r.round_id,
-            "class_id": r.class_id,
-            "cumulative_rate_ppm": r.cumulative_rate,
-            "rate_delta_ppm": r.rate_delta,
-            "funded": str(r.funded),
-            "returned": str(r.returned),
-            "total_allowed": str(r.total_allowed),
-            "disputed_allowed": str(r.disputed_allowed),
-            "funder": r.funder,
-            "declared_at": r.declared_at,
-        }
-        for r in rounds
-    ]
+    """Every round (or one) from the events: class, rates, funding, paid, released, returned, outstanding."""
+    view = ChainView(s.reader())
+    view.sync()
+    rounds = [r for r in view.rounds() if round_id is None or r.round_id == round_id]
+    if round_id is not None and not rounds:
+        _bad(f"ROUND_ID: there is no round {round_id}")
+    data = [_round_data(r) for r in rounds]
     s.emit(
         data,
         lambda: (
             "\n".join(
                 f"round {r.round_id}: class {r.class_id}, +{_pct(r.rate_delta)} "
                 f"(cumulative {_pct(r.cumulative_rate)}), "
-                f"funded {_usd(r.funded)}, returned {_usd(r.returned)}"
+                f"funded {_usd(r.funded)}, paid {_usd(r.paid)}, released {_usd(r.released)}, returned "
+                f"{_usd(r.returned)}, outstanding {_usd(r.outstanding)}"
                 for r in rounds
             )
             or "no rounds yet"
@@ -1726,41 +1731,21 @@ def round_show(s: Session, round_id: int | None) -> None:
     )
 
 
-# ================================================================================================ status
-
-
-def _events(client: Client, contract: str, name: str, *, topics: Sequence[bytes | None] | None = None) -> Iterator[Any]:
-    """Decoded events ``contract.name`` since the deployment block (extra indexed topics filter)."""
-    codec = _abi_of(contract)
-    topic0 = codec.event(name).topic
-    wanted: list[str | None] = ["0x" + topic0.hex()]
-    for t in (topics or [])[1:]:
-        wanted.append(None if t is None else "0x" + t.hex())
-    params: dict[str, Any] = {
-        "address": client.address_of(contract),
-        "fromBlock": hex(client.deployment.block),
-        "toBlock": "latest",
-        "topics": wanted,
+def _round_data(r: RoundStatus) -> dict[str, Any]:
+    return {
+        "round_id": r.round_id,
+        "class_id": r.class_id,
+        "cumulative_rate_ppm": r.cumulative_rate,
+        "rate_delta_ppm": r.rate_delta,
+        "funded": str(r.funded),
+        "paid": str(r.paid),
+        "released": str(r.released),
+        "returned": str(r.returned),
+        "outstanding": str(r.outstanding),
     }
-    from pyclaims._rpc import call
-
-    try:
-        logs = call(client.w3, "eth_getLogs", [params])
-    except RpcError as exc:
-        raise TxError(f"eth_getLogs: {exc}") from exc
-    for event in client.decode_logs(logs):
-        if event.name == name:
-            yield event
 
 
-def _abi_of(contract: str) -> Any:
-    from pyclaims import _abi
-
-    return _abi.contract_abi("MockUSDC" if contract == "Stablecoin" else contract)
-
-
-def _address_topic(address: str) -> bytes:
-    return bytes(12) + bytes.fromhex(address[2:])
+# ================================================================================================ status
 
 
 @cli.command()
@@ -1774,23 +1759,14 @@ def status(s: Session, wallet: str | None) -> None:
             _bad("WALLET: give a wallet, or a key (--key-env/--key-file) to show your own")
         wallet = s.account().address
     c = s.reader()
+    view = ChainView(c)
+    view.sync()
     a = c.attestation_of(wallet)
     eligible = c.is_eligible(wallet)
-    received = {
-        int(e.args["tokenId"])
-        for e in _events(c, "ClaimToken", "Transfer", topics=[None, None, _address_topic(wallet)])
-    }
-    ids = sorted(received)
-    owners = c.call_many([("ClaimToken", "ownerOf", (i,)) for i in ids]) if ids else []
-    held = [i for i, (o,) in zip(ids, owners, strict=True) if to_checksum_address(o) == wallet]
-    claims = c.claims_of(held) if held else []
+    claims = view.wallet_claims(wallet)
     balance = c.stablecoin_balance(wallet)
-    deposit_hashes = {
-        bytes(e.args["orderHash"])
-        for e in _events(c, "ClaimMarket", "Deposited", topics=[None, None, _address_topic(wallet)])
-    }
-    deposits = [d for d in c.deposits_of(sorted(deposit_hashes)) if d.amount > 0] if deposit_hashes else []
-    rounds = c.rounds()
+    deposits = view.deposits(buyer=wallet)
+    rounds = view.rounds()
     data = {
         "wallet": wallet,
         "eligible": eligible,
@@ -1799,15 +1775,7 @@ def status(s: Session, wallet: str | None) -> None:
         "claims": [cl.as_dict() for cl in claims],
         "claims_allowed_total": str(sum(cl.amount for cl in claims)),
         "deposits": [{"order_hash": "0x" + d.order_hash.hex(), "amount": str(d.amount)} for d in deposits],
-        "rounds": [
-            {
-                "round_id": r.round_id,
-                "class_id": r.class_id,
-                "cumulative_rate_ppm": r.cumulative_rate,
-                "funded": str(r.funded),
-            }
-            for r in rounds
-        ],
+        "rounds": [_round_data(r) for r in rounds],
     }
 
     def text() -> str:
@@ -1825,7 +1793,8 @@ def status(s: Session, wallet: str | None) -> None:
         lines += [f"  0x{d.order_hash.hex()}  {_usd(d.amount)}" for d in deposits]
         lines.append(f"rounds: {len(rounds)}")
         lines += [
-            f"  round {r.round_id}: class {r.class_id}, cumulative {_pct(r.cumulative_rate)}, funded {_usd(r.funded)}"
+            f"  round {r.round_id}: class {r.class_id}, cumulative {_pct(r.cumulative_rate)}, funded {_usd(r.funded)}, "
+            f"paid {_usd(r.paid + r.released)}"
             for r in rounds
         ]
         return "\n".join(lines)

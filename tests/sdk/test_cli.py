@@ -506,25 +506,32 @@ def test_rounds_plan_declare_pay_resolve_reconcile(world: World) -> None:
     amounts = {n: usd_to_base_units(a) for n, _, a in CLAIMS}
     conv = [cid for name, cid in world.ids.items() if amounts[name] < 50_000 * USD]
     assert plan["claims"] == len(conv) and plan["rate_delta_ppm"] == 720_000
+    withheld = world.ids["G-7"]
+    assert plan["disputed_reserve_base_units"] == str(1_000 * USD * 72 // 100)
     declared = world.json("round", "declare", "--class", "1", "--rate", "72%")
     rid = declared["round_id"]
-    assert declared["funded"] == plan["funding"]
-    paid = world.json("round", "pay", str(rid), "--batch-size", "3", key="OTHER_KEY")
-    assert paid["withheld"] == 1 and paid["paid"] == len(conv) - 1
-    withheld = world.ids["G-7"]
-    premature = world.run("round", "resolve", str(rid), str(withheld), "--release")
-    assert premature.exit_code == 1 and "ClaimDistributorNotResolved" in premature.stderr
-    world.admin.set_status(withheld, ClaimStatus.Allowed)
-    released = world.json("round", "resolve", str(rid), str(withheld), "--release")
-    assert released["kind"] == "released" and released["recipient"] == world.address("RESTRICTED_KEY")
-    assert released["amount"] == str(1_000 * USD * 72 // 100)
+    assert declared["funded"] == plan["funding_base_units"]
+    journal = world.path("payouts.journal")
+    paid = world.json("round", "pay", str(rid), "--journal", journal, "--batch-size", "3", key="OTHER_KEY")
+    assert paid["withheld"] == [withheld] and paid["paid"] == len(conv) - 1 and paid["unpaid"] == []
+    again = world.json("round", "pay", str(rid), "--journal", journal, key="OTHER_KEY")
+    assert again["paid"] == 0 and again["transactions"] == 0  # exactly once
+    before = world.json("round", "reconcile", str(rid), key=None)
+    assert before["balanced"] is True and before["rounds"][0]["withheld"] == str(1_000 * USD * 72 // 100)
+    no_outcome = world.run("round", "resolve", str(withheld))
+    assert no_outcome.exit_code == 2 and "--allow or --expunge" in no_outcome.stderr
+    resolved = world.json("round", "resolve", str(withheld), "--allow")
+    (settled,) = resolved["settled"]
+    assert settled["kind"] == "released" and settled["recipient"] == world.address("RESTRICTED_KEY")
+    assert settled["amount"] == str(1_000 * USD * 72 // 100)
+    assert world.admin.claim_of(withheld).status == ClaimStatus.Allowed
     reconciled = world.json("round", "reconcile", str(rid), key=None)
-    assert reconciled["balances"] is True and reconciled["withheld"] == "0" and reconciled["owed"] == "0"
-    funded = int(reconciled["funded"])
-    parts = sum(int(reconciled[k]) for k in ("paid", "released", "returned", "withheld", "owed", "dust"))
-    assert funded == parts
+    (books,) = reconciled["rounds"]
+    assert reconciled["balanced"] is True and books["withheld"] == "0" and books["owed"] == "0"
+    parts = sum(int(books[k]) for k in ("paid", "returned", "withheld", "owed", "dust"))
+    assert int(books["funded"]) == parts and reconciled["unexplained"] == "0"
     shown = world.json("round", "show", key=None)
-    assert [r["round_id"] for r in shown] == [rid]
+    assert [r["round_id"] for r in shown] == [rid] and shown[0]["released"] == settled["amount"]
     assert "round 1" in world.ok("round", "show", key=None).stdout
 
 
