@@ -42,7 +42,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 from ape.cli import network_option
-from eth_utils import is_checksum_address, is_hex_address, keccak, to_checksum_address
+from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
+from eth_utils.crypto import keccak
 
 if TYPE_CHECKING:
     from ape.api import AccountAPI, NetworkAPI, ProviderAPI
@@ -368,7 +369,7 @@ def _recorded_live(entry: Mapping[str, Any] | None, provider: ProviderAPI) -> bo
     """The recorded contract still has the code it had when recorded."""
     if not entry or not entry.get("address") or not entry.get("runtime_code_hash"):
         return False
-    return _code_hash(provider, str(entry["address"])) == entry["runtime_code_hash"]
+    return bool(_code_hash(provider, str(entry["address"])) == entry["runtime_code_hash"])
 
 
 def _deployment_entry(

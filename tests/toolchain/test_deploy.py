@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from eth_account import Account
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 from .conftest import AnvilNode, ApeProject, free_port
 

@@ -10,7 +10,7 @@ from types import ModuleType
 
 import click
 import pytest
-from eth_utils import to_checksum_address
+from eth_utils.address import to_checksum_address
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
