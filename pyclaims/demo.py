@@ -57,6 +57,8 @@ from pyclaims._rpc import call_many
 from pyclaims.client import Client, sign_attestation
 from pyclaims.demo_data import DemoIdentity, generate_schedule
 from pyclaims.deployments import Deployment, deploy_suite
+from pyclaims.distributions import PayoutReport, RoundPlan, declare, pay_round, plan_round
+from pyclaims.distributions import reconcile as reconcile_rounds
 from pyclaims.errors import PyclaimsError
 from pyclaims.minting import mint_schedule
 from pyclaims.models import (
@@ -70,6 +72,7 @@ from pyclaims.models import (
 )
 from pyclaims.offers import SignedOrder, ask, bid_for_claim, class_bid, payment_for
 from pyclaims.schedule import ScheduleRow, ValidationReport, read_schedule
+from pyclaims.settlement import FillsReport, ensure_allowance, fill_many
 from pyclaims.tx import TxSender
 from pyclaims.types import RATE_SCALE, ClaimStatus, format_usd
 from pyclaims.valuation import ExpectedRound, HoldingInputs, HoldingValue, compare_offer, value_holding
@@ -93,6 +96,7 @@ _OFFER_DAYS: Final = 7
 _USD: Final = 1_000_000
 _BLOCK_GAS_BUDGET: Final = 27_000_000  # anvil's block gas limit is 30M
 _MINT_GAS_PER_CLAIM: Final = 160_000  # ~128k used, with the sender's 20% estimate margin and some headroom
+_PAYOUT_GAS_PER_CLAIM: Final = 25_000  # ~16k used per claim in a payoutBatch, with margin
 
 # What the market expects from each class from "today": (days ahead, cumulative rate ppm, probability ppm).
 # The convenience class was promised ~120% over time; the general class less, later and less surely.
@@ -332,6 +336,8 @@ class _Demo:
         self.record_date_trade: dict[str, Any] = {}
         self.resolutions: dict[str, Any] = {}
         self.example: dict[str, str] = {}
+        self.plans: dict[int, RoundPlan] = {}
+        self.withheld: list[tuple[int, int]] = []
 
     # ---------------------------------------------------------------- clients
 
@@ -763,25 +769,30 @@ class _Demo:
             mine = [t for t in singles if t.buyer == buyer.address]
             if not mine:
                 continue
-            txs = [buyer.fill_request(t.signed) for t in mine if t.signed is not None]
-            for t, receipt in zip(mine, _ok(buyer.send_all(txs), "fillAsk"), strict=True):
-                self.s.gas.receipt("fill_ask", receipt)
-                (t.settlement,) = buyer.settlements(receipt)
+            # One transaction per fill, all in flight at once from the buyer's account.
+            report = fill_many(buyer, [(t.signed, 0) for t in mine if t.signed is not None], approve=False)
+            self._check_fills(report, "fillAsk")
+            for t, outcome in zip(mine, report.outcomes, strict=True):
+                t.settlement = outcome.record
+                if outcome.record is not None:
+                    self.s.gas.add("fill_ask", outcome.record.gas_used)
         for buyer in self.buyers:
             mine = [t for t in batched if t.buyer == buyer.address]
             if not mine:
                 continue
-            if len(mine) == 1:
-                mine[0].kind = "ask"
-                assert mine[0].signed is not None
-                mine[0].settlement = buyer.fill_ask(mine[0].signed)
-                self.s.gas.add("fill_ask", mine[0].settlement.gas_used)
-                continue
-            records = buyer.fill_batch([(t.signed, 0) for t in mine if t.signed is not None])
-            self.s.gas.add("fill_batch", records[0].gas_used, len(records))
-            for t, rec in zip(mine, records, strict=True):
-                t.kind = "batch"
-                t.settlement = rec
+            # All of this buyer's remaining asks in one all-or-nothing fillBatch transaction.
+            report = fill_many(
+                buyer,
+                [(t.signed, 0) for t in mine if t.signed is not None],
+                batch=True,
+                batch_size=len(mine),
+                approve=False,
+            )
+            self._check_fills(report, "fillBatch")
+            self.s.gas.add("fill_batch" if len(mine) > 1 else "fill_ask", report.gas_used, len(mine))
+            for t, outcome in zip(mine, report.outcomes, strict=True):
+                t.kind = "batch" if len(mine) > 1 else "ask"
+                t.settlement = outcome.record
         # Escrowed bids: the seller fills the accepted ones; the buyer withdraws from declined ones, except the
         # last two bids, still waiting for an answer when the demo ends (their money stays escrowed).
         n_waiting = 2 if len(bid_trades) >= 6 else min(1, len(bid_trades) - 1)
@@ -861,6 +872,12 @@ class _Demo:
             f"{len(ask_trades) - len(taken)} asks found no buyer; {len(waiting)} escrowed bids still open"
         )
 
+    @staticmethod
+    def _check_fills(report: FillsReport, what: str) -> None:
+        if not report.ok:
+            first = report.failed[0]
+            raise DemoError(f"{what}: the fill of claim {first.signed.order.claim_id} failed: {first.error}")
+
     def _record_date_price(self) -> int:
         r = self.rows_by_id[self.record_claim]
         hold = _value(r.allowed_amount, "convenience", self.today, self._seller_rate(r.creditor_wallet), 0)
@@ -870,35 +887,38 @@ class _Demo:
     # ---------------------------------------------------------------- 7. distributions
 
     def _fund_and_declare(self, class_id: int, rate: int) -> int:
-        funding = self.trust.funding_for(class_id, rate)
-        self.s.gas.receipt("usdc_mint", self.admin.mint_stablecoin(self.trust.address, funding))
-        self.s.ledger.mint(self.trust.address, funding)
-        allowance = self.trust.allowance(self.trust.address, self.deployment.distributor)
-        if allowance < funding:
-            self.s.gas.receipt("approve", self.trust.approve(self.deployment.distributor, funding))
-        declared = self.trust.declare_round(class_id, rate, approve=False)
+        """The trust plans the round from chain state, is funded, approves the distributor and declares."""
+        plan = plan_round(self.trust, class_id, rate)
+        self.s.gas.receipt("usdc_mint", self.admin.mint_stablecoin(self.trust.address, plan.funding))
+        self.s.ledger.mint(self.trust.address, plan.funding)
+        approval = ensure_allowance(self.trust, plan.funding, spender=self.deployment.distributor)
+        if approval is not None:
+            self.s.gas.receipt("approve", approval)
+        declared = declare(self.trust, plan, approve=False)
         self.s.gas.receipt("declare_round", declared.receipt)
         self.s.ledger.debit(self.trust.address, declared.round.funded)
-        if declared.round.funded != funding:
-            raise DemoError(f"round {declared.round_id}: funded {declared.round.funded}, expected {funding}")
+        if declared.round.funded != plan.funding:
+            raise DemoError(f"round {declared.round_id}: funded {declared.round.funded}, planned {plan.funding}")
+        self.plans[declared.round_id] = plan
         return declared.round_id
 
-    def _pay(self, round_id: int, class_id: int) -> list[PayoutRecord]:
-        ids = sorted(cid for cid, row in self.rows_by_id.items() if row.class_id == class_id)
-        hints = self.trust.record_hints(round_id, ids)
-        txs = [
-            self.trust.tx_request("ClaimDistributor", "payoutBatch", round_id, list(chunk_ids), list(chunk_hints))
-            for chunk_ids, chunk_hints in zip(
-                _chunks(ids, self.config.payout_batch), _chunks(hints, self.config.payout_batch), strict=True
-            )
-        ]
-        records: list[PayoutRecord] = []
-        for receipt in _ok(self.trust.send_all(txs), "payoutBatch"):
-            batch = Client.payouts(receipt)
-            self.s.gas.add("payout_batch", receipt.gas_used, max(1, len(batch)))
-            records.extend(batch)
-        self._book(records)
-        return records
+    def _pay(self, round_id: int) -> PayoutReport:
+        """Pay the round through :func:`pyclaims.distributions.pay_round`: journaled, pipelined, exactly once."""
+        journal = self.out / f"payouts-round{round_id}.journal"
+        window = max(1, _BLOCK_GAS_BUDGET // (self.config.payout_batch * _PAYOUT_GAS_PER_CLAIM))
+        report = pay_round(
+            self.trust, round_id, journal_path=journal, batch_size=self.config.payout_batch, window=window
+        )
+        if not report.ok:
+            raise DemoError(f"round {round_id}: not fully paid: unpaid {report.unpaid}, errors {report.errors}")
+        per_tx: dict[str, list[PayoutRecord]] = {}
+        for rec in report.paid:
+            per_tx.setdefault(rec.tx_hash, []).append(rec)
+        for records in per_tx.values():
+            self.s.gas.add("payout_batch", records[0].gas_used, len(records))
+        self.withheld.extend((round_id, cid) for cid in report.withheld)
+        self._book(report.paid)
+        return report
 
     def _book(self, records: Sequence[PayoutRecord]) -> None:
         for rec in records:
@@ -912,6 +932,8 @@ class _Demo:
         conv = scheme.by_name(1, "convenience")
         gen = scheme.by_name(1, "general")
         assert conv is not None and gen is not None
+        for stale in self.out.glob("payouts-round*.journal"):  # journals of an earlier run's (other) chain
+            stale.unlink()
         # Round 1: the convenience class.
         r1 = self._fund_and_declare(conv.class_id, cfg.convenience_rate_ppm)
         # A convenience claim trades after the round was declared and before it is paid: the seller, holder of
@@ -951,8 +973,8 @@ class _Demo:
                 note="after the record date of round 1",
             )
         )
-        records1 = self._pay(r1, conv.class_id)
-        paid_to = next((p.recipient for p in records1 if p.claim_id == cid and p.kind == PayoutKind.PAID), None)
+        report1 = self._pay(r1)
+        paid_to = next((p.recipient for p in report1.paid if p.claim_id == cid), None)
         if paid_to != seller.address:
             raise DemoError(f"record date: claim {cid}'s round-{r1} payout went to {paid_to}, not the seller")
         self.record_date_trade = {
@@ -965,10 +987,10 @@ class _Demo:
         }
         # Round 2: the general class.
         r2 = self._fund_and_declare(gen.class_id, cfg.general_rate_ppm)
-        records2 = self._pay(r2, gen.class_id)
+        report2 = self._pay(r2)
         self.round_ids = [(r1, conv.name), (r2, gen.name)]
-        paid = [p for p in [*records1, *records2] if p.kind == PayoutKind.PAID]
-        skipped = [p for p in [*records1, *records2] if p.kind == PayoutKind.SKIPPED]
+        paid = [*report1.paid, *report2.paid]
+        skipped = self.withheld
         self.s.counts.update(rounds=2, payouts=len(paid), withheld_at_payout=len(skipped))
         self.echo(
             f"distribute round {r1} ({conv.name}, {cfg.convenience_rate_ppm / 10_000:g}%) and round {r2} "
@@ -981,9 +1003,7 @@ class _Demo:
 
     def resolve(self) -> None:
         rounds = dict(self.round_ids)
-        withheld = [
-            (p.round_id, p.claim_id) for p in self.payouts if p.kind == PayoutKind.SKIPPED and p.skip_reason == 1
-        ]
+        withheld = list(self.withheld)
         by_claim = {cid: rid for rid, cid in withheld}
         restricted_claims: dict[int, list[int]] = {}
         objections: list[int] = []
@@ -1175,10 +1195,10 @@ class _Demo:
             checks.append(
                 {
                     "name": f"round_{rid}_dust",
-                    "equation": f"0 <= round {rid} dust < claims in the class (the rounding rule)",
+                    "equation": f"0 <= round {rid} dust <= claims in the class (the rounding rule)",
                     "lhs": str(dust),
                     "rhs": str(len(ids)),
-                    "holds": 0 <= dust < max(1, len(ids)),
+                    "holds": 0 <= dust <= len(ids),
                     "terms": {},
                 }
             )
@@ -1209,6 +1229,18 @@ class _Demo:
             "distributor balance = funded - paid - released - returned, over all rounds",
             int(distributor_balance),
             total_outstanding,
+        )
+        books = reconcile_rounds(self.admin)
+        checks.append(
+            {
+                "name": "sdk_reconcile",
+                "equation": "pyclaims.distributions.reconcile: every round balances and the distributor holds "
+                "exactly what the rounds account for",
+                "lhs": str(books.distributor_balance),
+                "rhs": str(books.held_for_rounds),
+                "holds": books.balanced,
+                "terms": {f"round_{b.round.round_id}_dust": str(b.dust) for b in books.rounds},
+            }
         )
         withheld_total = sum(int(r["withheld"]) for r in round_rows)
         dust_total = sum(int(r["dust"]) for r in round_rows)
@@ -1346,6 +1378,7 @@ def run_demo(config: DemoConfig, *, echo: Callable[[str], None] | None = None) -
             "validation": "validation.json",
             "deployment": "deployment.json",
             "mint_journal": "mint.journal",
+            "payout_journals": sorted(p.name for p in config.out_dir.glob("payouts-round*.journal")),
             "offers": "offers/",
             "chart": "chart.png" if config.chart else None,
         },
