@@ -25,8 +25,8 @@ DEMO_CMD ?= $(BIN)/ape run deploy --network ethereum:local:foundry --verbosity W
 
 # ---- every test -------------------------------------------------------------------------------------------------
 # `make test` runs these targets in this order.
-# >>> lead: add `slither` (forge-driven, see toolchain.md) and `bench-quick` (the bench in quick mode) here.
-TEST_TARGETS ?= lint typecheck compile pytest forge-test
+# The quick bench runs inside pytest (tests/bench/test_bench_quick.py), so it cannot rot; `make bench` is the full run.
+TEST_TARGETS ?= lint typecheck compile pytest forge-test gas-snapshot slither
 
 .PHONY: help setup demo test $(TEST_TARGETS) lint typecheck compile pytest forge-test lock clean
 
@@ -34,6 +34,8 @@ help:
 	@echo "make demo    deploy the suite on a fresh local anvil and print the deployment (does all set-up first)"
 	@echo "make test    every test: $(TEST_TARGETS) (does all set-up first)"
 	@echo "make setup   only the set-up: .venv, pinned Python packages, npm ci, the solc bridge (idempotent)"
+	@echo "make bench   the full benchmark: bench/results.json and BENCHMARKS.md (make bench-quick: small N)"
+	@echo "make gas-report  rewrite .gas-snapshot and docs/gas-report.txt after a deliberate gas change"
 
 setup:
 	@$(ROOT)/tools/setup.sh
@@ -83,6 +85,35 @@ lock:
 	   $(BIN)/pip freeze --exclude pyclaims; } > $(ROOT)/requirements/lock.txt.tmp
 	@mv $(ROOT)/requirements/lock.txt.tmp $(ROOT)/requirements/lock.txt
 	@echo "requirements/lock.txt: $$(grep -vc '^#' $(ROOT)/requirements/lock.txt) pins"
+
+# The unit suite's gas, per test, is committed (.gas-snapshot); CI fails when it moves unexplained.
+# After a deliberate change: `make gas-report` rewrites .gas-snapshot and docs/gas-report.txt; commit both.
+GAS_MATCH ?= --match-path 'tests/forge/unit/*'
+
+gas-snapshot:
+	@echo "== forge snapshot --check (gas of the unit suite against .gas-snapshot)"
+	@cd $(ROOT) && forge snapshot $(FORGE_SKIP) $(GAS_MATCH) --snap .gas-snapshot --check
+
+gas-report:
+	@cd $(ROOT) && forge snapshot $(FORGE_SKIP) $(GAS_MATCH) --snap .gas-snapshot
+	@cd $(ROOT) && forge test $(FORGE_SKIP) $(GAS_MATCH) --gas-report 2>/dev/null | sed -n '/╭/,$$p' \
+		| grep -v '^Ran \|^$$' > docs/gas-report.txt
+	@echo "wrote .gas-snapshot and docs/gas-report.txt"
+
+# slither drives forge on the solc-js bridge; settings in slither.config.json; reasons in docs/SLITHER.md.
+slither:
+	@echo "== slither --fail-medium"
+	@cd $(ROOT) && mkdir -p .cache && rc=0 && { $(BIN)/slither . --fail-medium > .cache/slither.txt 2>&1 || rc=$$?; } \
+		&& { grep -E '^(Detector|INFO:Slither)' .cache/slither.txt || true; } \
+		&& if [ $$rc -ne 0 ]; then tail -80 .cache/slither.txt; echo "slither: a high or medium finding (exit $$rc)"; fi \
+		&& exit $$rc
+
+# The full benchmark (one fresh anvil, every group): writes bench/results.json and BENCHMARKS.md.
+bench: setup
+	@cd $(ROOT) && $(BIN)/python -m bench.run
+
+bench-quick: setup
+	@cd $(ROOT) && $(BIN)/python -m bench.run --quick
 
 clean:
 	rm -rf $(ROOT)/.build $(ROOT)/.cache/forge $(ROOT)/contracts/.cache

@@ -99,7 +99,9 @@ class _Suite:
 
     def mint(self, holder: LocalAccount, class_id: int = 1, amount: int = _CLAIM) -> tuple[int, Any]:
         receipt = self.chain.transact(
-            self.admin, self.token.functions.mint(self.request(holder.address, class_id, amount)), label="pyclaims: mint"
+            self.admin,
+            self.token.functions.mint(self.request(holder.address, class_id, amount)),
+            label="pyclaims: mint",
         )
         return self.token.functions.claimCount().call(), receipt
 
@@ -181,7 +183,9 @@ def _identity(s: _Suite) -> dict[str, int]:
         wallet=fields[0], entity_id=fields[1], country=fields[2], expiry=fields[3], flags=fields[4],
         nonce=fields[5], deadline=fields[6],
     )  # fmt: skip
-    sig = LocalSigner(s.admin.key).sign_digest(digest(token_domain(s.chain.chain_id, s.token.address).separator, struct))
+    sig = LocalSigner(s.admin.key).sign_digest(
+        digest(token_domain(s.chain.chain_id, s.token.address).separator, struct)
+    )
     relayer = s.ctx.accounts[1]
     signed = s.chain.transact(relayer, s.token.functions.attestBySig(fields, sig), label="pyclaims: attestBySig")
     if not s.token.functions.isEligible(signed_for.address).call():

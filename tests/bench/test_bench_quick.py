@@ -97,3 +97,28 @@ def test_quick_run_markdown_reports_every_anchor(quick_run: dict[str, Any]) -> N
         assert f"| `{key}` | {figures[key]:,} |" in markdown
     for heading in ("## Targets", "## Ratios", "## Conditions"):
         assert heading in markdown
+
+
+PYCLAIMS_GAS = (
+    "settle_gas", "settle_gas_fresh", "escrow_fill_gas", "batch_settle_gas_per_offer", "claim_transfer_gas",
+    "attest_gas", "attest_signed_gas", "mint_gas", "declare_round_gas_10", "declare_round_gas_1000",
+    "declare_round_gas_100000", "payout_gas", "batch_payout_gas_per_claim",
+)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_quick_run_pyclaims_figures_are_measured_and_consistent(quick_run: dict[str, Any]) -> None:
+    results = quick_run["results"]
+    assert results["groups"]["pyclaims"]["status"] == "ok"
+    figures = results["figures"]
+    for key in PYCLAIMS_GAS:
+        assert isinstance(figures[key], int) and 20_000 < figures[key] < 400_000, f"{key} = {figures[key]!r}"
+    # Storage rules the figures must obey whatever the tuning: fresh wallets cost more than steady ones, a batch
+    # amortises the transaction, and declaring a round does not depend on how many claims the class holds.
+    assert figures["settle_gas_fresh"] > figures["settle_gas"]
+    assert figures["batch_settle_gas_per_offer"] < figures["settle_gas"]
+    assert figures["batch_payout_gas_per_claim"] < figures["payout_gas"]
+    assert figures["declare_round_gas_10"] == figures["declare_round_gas_1000"] == figures["declare_round_gas_100000"]
+    # The Python figures are measured too (quick mode: small N, no target applies).
+    for key in ("sign_per_s", "eth_account_sign_per_s", "settle_tx_per_s", "mint_tx_per_s", "web3_default_tx_per_s"):
+        assert figures.get(key) is None or figures[key] > 0, f"{key} = {figures.get(key)!r}"
