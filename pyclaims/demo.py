@@ -871,6 +871,10 @@ class _Demo:
             f"{len(declined)} bids declined after the seller saw the value of holding; "
             f"{len(ask_trades) - len(taken)} asks found no buyer; {len(waiting)} escrowed bids still open"
         )
+        if "seller_view" in self.example:
+            self.s.echo("           what a seller saw before answering an escrowed bid (pyclaims value):")
+            for line in self.example["seller_view"].splitlines():
+                self.s.echo(f"             {line}")
 
     @staticmethod
     def _check_fills(report: FillsReport, what: str) -> None:
