@@ -15,10 +15,10 @@ from dataclasses import replace
 
 from web3 import Web3
 
-from pyclaims._rpc import call
-from pyclaims.tx import Journal, Op
+from pyclaims._rpc import call, to_int
+from pyclaims.tx import Journal, Op, TxSender, WouldRevertError
 
-__all__ = ["current_op", "generation_id"]
+__all__ = ["current_op", "fit_window", "generation_id"]
 
 
 def generation_id(base: str, generation: int) -> str:
@@ -37,3 +37,17 @@ def current_op(journal: Journal, w3: Web3, op: Op, *, done_on_chain: bool) -> Op
         if history.winner is not None and call(w3, "eth_getTransactionReceipt", [history.winner]) is not None:
             return op if op_id == op.id else replace(op, id=op_id)  # really done: the journal is right
         generation += 1
+
+
+def fit_window(sender: TxSender, op: Op, window: int) -> int:
+    """How many transactions like ``op``'s to keep in flight: at most ``window``, and no more than fit in 90 %
+    of a block's gas (a burst that overflows a block makes a local dev node's automine stall, and on any chain
+    only queues behind itself)."""
+    try:
+        tx = op.build()
+        gas = sender.estimate_gas(tx.get("to"), bytes(tx.get("data", b"")), int(tx.get("value", 0)))
+    except WouldRevertError:
+        return window  # run_ops will report it; nothing to size
+    block = call(sender.w3, "eth_getBlockByNumber", ["latest", False])
+    limit = to_int(block["gasLimit"], field="gasLimit")
+    return max(1, min(window, (limit * 9 // 10) // max(1, gas)))

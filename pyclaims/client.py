@@ -394,7 +394,14 @@ class Client:
             receipt_timeout=self._shared.receipt_timeout,
             gas_margin_pct=_GAS_MARGIN_PCT,
             revert_decoder=decode_revert,
+            rebroadcast_after=1.0 if self.deployment.is_local else 5.0,
+            on_stall=self._kick_local_node if self.deployment.is_local else None,
         )
+
+    def _kick_local_node(self) -> None:
+        """Mine a block on a local dev node: anvil's automine leaves ready transactions unmined when a block
+        filled up, until the next transaction arrives."""
+        call(self.w3, "evm_mine", [])
 
     @property
     def sender(self) -> TxSender:

@@ -37,7 +37,7 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
-from pyclaims._ops import current_op
+from pyclaims._ops import current_op, fit_window
 from pyclaims.client import Client
 from pyclaims.errors import ContractError, PyclaimsError, ReconciliationError
 from pyclaims.models import PAYOUT_SKIP_REASONS, DeclaredRound, PayoutKind, PayoutRecord, Round
@@ -357,6 +357,7 @@ def pay_round(
         handled = len(entries) - sum(len(c) for c, _ in pending)
         if progress is not None:
             progress(handled, len(entries))
+        window = fit_window(sender, pending[0][1], window) if pending else window
         for start in range(0, len(pending), window):
             group = pending[start : start + window]
             result = sender.run_ops([op for _, op in group], window=window)

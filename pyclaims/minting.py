@@ -36,7 +36,7 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
-from pyclaims._ops import current_op
+from pyclaims._ops import current_op, fit_window
 from pyclaims.client import Client
 from pyclaims.errors import MintingError, PyclaimsError
 from pyclaims.models import MintRequest
@@ -238,6 +238,7 @@ def mint_schedule(
         done_rows = len(rows) - sum(len(c) for c, _ in pending)
         if progress is not None:
             progress(done_rows, len(rows))
+        window = fit_window(sender, pending[0][1], window) if pending else window
         for start in range(0, len(pending), window):
             group = pending[start : start + window]
             result = sender.run_ops([op for _, op in group], window=window)

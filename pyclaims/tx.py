@@ -1103,6 +1103,9 @@ class TxSender:
         fast_signing: for an eth-account ``LocalAccount``, sign with its key through libsecp256k1 directly
             (byte-identical to ``LocalAccount.sign_transaction``, about 10x faster); other signers are always
             called through ``sign_transaction``.
+        on_stall: called (errors ignored) each time :meth:`wait` re-broadcasts after ``rebroadcast_after``
+            seconds without a receipt; e.g. ``evm_mine`` on a local dev node, whose automine leaves ready
+            transactions unmined when a block filled up (anvil mines leftovers only on the next transaction).
     """
 
     def __init__(
@@ -1124,6 +1127,7 @@ class TxSender:
         rebroadcast_after: float = 5.0,
         revert_decoder: Callable[[bytes], Exception | None] | None = None,
         fast_signing: bool = True,
+        on_stall: Callable[[], None] | None = None,
     ) -> None:
         if receipt_mode not in ("auto", "sync", "poll"):
             raise ValueError(f"receipt_mode: must be 'auto', 'sync' or 'poll', got {receipt_mode!r}")
@@ -1152,6 +1156,7 @@ class TxSender:
         self.receipt_timeout = receipt_timeout
         self.rebroadcast_after = rebroadcast_after
         self.revert_decoder = revert_decoder
+        self.on_stall = on_stall
         self._nonces = nonce_manager
         # An eth-account LocalAccount's key signs through libsecp256k1 directly (same bytes, a fraction of the
         # time); any other signer is called through its sign_transaction.
@@ -1616,6 +1621,9 @@ class TxSender:
                 self._rebroadcast_quietly(
                     [max(pending[n], key=lambda s: s.fees.max_fee_per_gas) for n in sorted(pending)]
                 )
+                if self.on_stall is not None:
+                    with contextlib.suppress(Exception):
+                        self.on_stall()
                 next_rebroadcast = now + self.rebroadcast_after
             time.sleep(min(interval, max(0.0, timeout - waited)))
             interval = min(self.max_poll_interval, interval * 1.5)

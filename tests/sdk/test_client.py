@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import coincurve
 import pytest
 from anvil import Anvil, dev_account
 from eth_account.signers.local import LocalAccount
@@ -44,6 +45,9 @@ def _no_signing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(LocalAccount, "sign_transaction", refuse)
     monkeypatch.setattr(LocalSigner, "sign_digest", refuse)
+    # The sender's fast path signs with libsecp256k1 directly: refuse there too.
+    monkeypatch.setattr(coincurve.PrivateKey, "sign_recoverable", refuse)
+    monkeypatch.setattr(coincurve.PrivateKey, "sign", refuse)
     return calls
 
 
@@ -483,3 +487,17 @@ def test_contract_errors_keep_their_cause(suite: Suite) -> None:
         suite.admin.define_class(0, 1)
     assert isinstance(info.value, errors.ClaimTokenInvalidClass)
     assert info.value.__cause__ is not None  # the TxError it came from (here: gas estimation reverted)
+
+
+def test_a_burst_overflowing_a_block_still_completes_on_a_local_node(suite: Suite) -> None:
+    """anvil's automine puts as many ready transactions in a block as fit and mines the rest only when another
+    transaction arrives; the client's senders kick a local node (``evm_mine``) when nothing is mined."""
+    suite.onboard(1)
+    suite.admin.define_class(1, 1)
+    batches = [[suite.request(f"burst-{b}-{i}", 1, 1 + i) for i in range(45)] for b in range(6)]
+    txs = [suite.admin.tx_request("ClaimToken", "mintBatch", [r.as_tuple() for r in batch]) for batch in batches]
+    results = suite.admin.send_all(txs)  # ~6 M gas each: more than one 30 M block's worth, all at once
+    assert all(not isinstance(r, Exception) for r in results)
+    blocks = {r.block_number for r in results if not isinstance(r, Exception)}
+    assert len(blocks) >= 2  # they did not all fit in one block
+    assert suite.admin.claim_count() == 270
