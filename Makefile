@@ -18,10 +18,9 @@ PYTEST_XDIST ?= -n 2 --dist loadfile
 PYTEST_ARGS ?=
 
 # ---- the main job -----------------------------------------------------------------------------------------------
-# DEMO_CMD runs inside tools/with_anvil.sh, which starts the npm anvil on a free port, exports PYCLAIMS_RPC_URL and
-# APE_FOUNDRY_HOST, and stops the node when the command ends.
-# >>> SDK issue: replace DEMO_CMD with the full lifecycle demo (keep it inside with_anvil.sh).
-DEMO_CMD ?= $(BIN)/ape run deploy --network ethereum:local:foundry --verbosity WARNING
+# The whole lifecycle (pyclaims/demo.py): it starts the npm anvil on a free port itself and always stops it.
+# Writes .demo/report.json and .demo/chart.png. (tools/with_anvil.sh runs any other command against a fresh node.)
+DEMO_CMD ?= $(BIN)/python -m pyclaims.demo
 
 # ---- every test -------------------------------------------------------------------------------------------------
 # `make test` runs these targets in this order.
@@ -31,7 +30,8 @@ TEST_TARGETS ?= lint typecheck compile pytest forge-test gas-snapshot slither
 .PHONY: help setup demo test $(TEST_TARGETS) lint typecheck compile pytest forge-test lock clean
 
 help:
-	@echo "make demo    deploy the suite on a fresh local anvil and print the deployment (does all set-up first)"
+	@echo "make demo    the whole lifecycle on a local anvil it starts and stops itself; writes .demo/report.json"
+	@echo "             and .demo/chart.png (does all set-up first)"
 	@echo "make test    every test: $(TEST_TARGETS) (does all set-up first)"
 	@echo "make setup   only the set-up: .venv, pinned Python packages, npm ci, the solc bridge (idempotent)"
 	@echo "make bench   the full benchmark: bench/results.json and BENCHMARKS.md (make bench-quick: small N)"
@@ -41,7 +41,7 @@ setup:
 	@$(ROOT)/tools/setup.sh
 
 demo: setup
-	@cd $(ROOT) && $(ROOT)/tools/with_anvil.sh $(DEMO_CMD)
+	@cd $(ROOT) && $(DEMO_CMD)
 
 test: setup
 	@for step in $(TEST_TARGETS); do \
