@@ -7,7 +7,7 @@ The rules (``docs/DESIGN.md``, enforced by ``ClaimDistributor``):
   the class's non-expunged allowed amount at declaration (disputed claims are funded and withheld);
 - each (round, claim) is owed ``floor(amount * delta / 1e6)`` of the claim's amount *of record* for the round,
   to its holder of record; so the sum owed never exceeds the funding, and the round's **dust** (funding minus
-  the sum owed) is below the number of its claims, in base units. Dust stays in the distributor, never swept.
+  the sum owed) is at most the number of its claims, in base units. Dust stays in the distributor, never swept.
 - a (round, claim) whose record or current status is Disputed is **withheld** until the resolver releases it
   (claim Allowed again: paid to the holder of record) or returns it (claim Expunged: back to the funder).
 
@@ -24,7 +24,7 @@ This module:
 - :func:`reconcile` proves conservation per round, each term computed independently:
   ``funded == paid + returned + owed + withheld + dust``, with ``paid`` and ``returned`` from events,
   ``owed`` and ``withheld`` from ``recordAt``/``isSettled``, ``funded`` and ``returned`` also from ``roundOf``,
-  the dust bound ``0 <= dust < claims``, and, over all rounds, the distributor's stablecoin balance equal to
+  the dust bound ``0 <= dust <= claims``, and, over all rounds, the distributor's stablecoin balance equal to
   what it still holds for them (owed + withheld + dust).
 """
 
@@ -97,7 +97,8 @@ class RoundPlan:
         funding: ``ceil(total_allowed * rate_delta / 1e6)``: what the declaration pulls from the funder.
         payable: the sum of the Allowed claims' shares (paid by :func:`pay_round`).
         disputed_reserve: the sum of the Disputed claims' shares (withheld until resolved).
-        dust: ``funding - payable - disputed_reserve``; always ``0 <= dust < claim_count``.
+        dust: ``funding - payable - disputed_reserve``; always ``0 <= dust <= claim_count`` (the ceiling of a
+            sum of fractions each below one).
         claims: every non-expunged claim of the class, with its share.
     """
 
@@ -173,7 +174,7 @@ def plan_round(client: Client, class_id: int, cumulative_rate_ppm: int) -> Round
     payable = sum(s.share for s in shares if not s.withheld)
     reserve = sum(s.share for s in shares if s.withheld)
     dust = funding - payable - reserve
-    assert 0 <= dust < max(1, len(shares)), "the rounding rule bounds the dust by the claim count"
+    assert 0 <= dust <= len(shares), "the rounding rule bounds the dust by the claim count"
     return RoundPlan(
         class_id=class_id,
         previous_rate=previous,
@@ -549,8 +550,8 @@ def _balance(client: Client, rnd: Round, events: dict[str, list[Any]]) -> RoundB
         problems.append(f"the claims of record add up to {total_of_record}, the round says {rnd.total_allowed}")
     if returned != rnd.returned:
         problems.append(f"WithheldReturned events sum to {returned}, roundOf.returned is {rnd.returned}")
-    if not 0 <= dust < max(1, len(entries)):
-        problems.append(f"dust {dust} is outside [0, {len(entries)})")
+    if not 0 <= dust <= len(entries):
+        problems.append(f"dust {dust} is outside [0, {len(entries)}]")
     settled_events = {int(ev.args["claimId"]) for ev in (*mine, *back)}
     settled_state = {e.claim_id for e in entries if e.settled}
     if settled_events != settled_state or len(settled_events) != len(mine) + len(back):

@@ -72,7 +72,7 @@ def test_plan_declare_pay_resolve_reconcile(suite: Suite, tmp_path: Path) -> Non
     assert plan.claim_count == 30 and plan.rate_delta == 123_457
     assert plan.funding == -(-plan.total_allowed * 123_457 // 1_000_000)
     assert plan.payable + plan.disputed_reserve + plan.dust == plan.funding
-    assert 0 <= plan.dust < plan.claim_count and plan.dust > 0  # the amounts were chosen to leave dust
+    assert 0 < plan.dust <= plan.claim_count  # the amounts were chosen to leave dust
     assert plan.disputed_reserve == sum(s.share for s in plan.claims if s.withheld) > 0
     with pytest.raises(ValueError, match="must exceed"):
         plan_round(admin, 1, 0)
@@ -127,7 +127,7 @@ def test_plan_declare_pay_resolve_reconcile(suite: Suite, tmp_path: Path) -> Non
     assert [b.round.round_id for b in books.rounds] == [1, 2]
     for b in books.rounds:
         assert b.funded == b.paid + b.returned + b.owed + b.withheld + b.dust
-        assert 0 <= b.dust < b.claims
+        assert 0 <= b.dust <= b.claims
     assert books.rounds[0].returned == returned[0].amount and books.rounds[0].owed == 0
     assert books.distributor_balance == books.held_for_rounds == sum(b.owed + b.withheld + b.dust for b in books.rounds)
     assert set(payout_events(suite).values()) == {1}  # one payout per (round, claim)
@@ -193,3 +193,19 @@ def test_node_restart_mid_payout_exactly_once(tmp_path: Path) -> None:
         assert reconcile(fresh).balanced
     finally:
         node.kill()
+
+
+def test_dust_can_reach_the_claim_count(suite: Suite, tmp_path: Path) -> None:
+    """One claim of 1 base unit at 50 %: funded ceil(0.5) = 1, owed floor(0.5) = 0, dust 1 = the claim count."""
+    suite.onboard(1)
+    suite.fund(0)
+    suite.define_classes(3)
+    request = suite.request("tiny", 1, 1, class_id=3)
+    suite.admin.mint(type(request)(request.claim_ref, 3, request.holder, 1, request.status, request.evidence))
+    plan = plan_round(suite.admin, 3, 500_000)
+    assert (plan.funding, plan.payable, plan.dust, plan.claim_count) == (1, 0, 1, 1)
+    declare(suite.admin, plan)
+    report = pay_round(suite.admin, 1, journal_path=tmp_path / "tiny.jsonl")
+    assert [p.amount for p in report.paid] == [0]  # a zero payout still settles the (round, claim)
+    books = reconcile(suite.admin)
+    assert books.balanced and books.rounds[0].dust == 1 and books.distributor_balance == 1
