@@ -16,8 +16,9 @@ This module:
 - :func:`plan_round` computes a round from chain state before it is declared (funding, amount per claim,
   disputed reserve, dust and its bound); :func:`declare` declares it.
 - :func:`pay_round` pays every payable claim of a round in ``payoutBatch`` transactions, pipelined, exactly
-  once through crashes and lost replies: deterministic op ids ``payout:<round>:<first>-<last>:<hash>`` over
-  fixed chunk boundaries, a journal, and the on-chain predicate ``isSettled`` (the distributor itself refuses a
+  once through crashes and lost replies: deterministic op ids over fixed chunk boundaries
+  (``payout:<round>:<claim>`` for a single claim, ``payout:<round>:<first>-<last>:<hash of the ids>`` for a
+  batch), a journal, and the on-chain predicate ``isSettled`` (the distributor itself refuses a
   second payout of a (round, claim)); hints from ``recordCount``/``recordOf``.
 - :func:`resolve` settles a dispute: sets the claim's status, then releases (or returns) its withheld payouts
   in every round.
@@ -296,7 +297,7 @@ class PayoutReport:
 def _chunk_op(client: Client, round_id: int, chunk: Sequence[_Entry]) -> Op:
     ids = [e.claim_id for e in chunk]
     digest = keccak(b"".join(c.to_bytes(32, "big") for c in ids)).hex()[:16]
-    op_id = f"payout:{round_id}:{ids[0]}-{ids[-1]}:{digest}"
+    op_id = f"payout:{round_id}:{ids[0]}" if len(ids) == 1 else f"payout:{round_id}:{ids[0]}-{ids[-1]}:{digest}"
     hints = {e.claim_id: e.hint for e in chunk}
 
     def payable() -> list[int]:

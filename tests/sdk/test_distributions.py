@@ -19,7 +19,7 @@ from pyclaims.client import Client
 from pyclaims.distributions import declare, pay_round, plan_round, reconcile, resolve
 from pyclaims.errors import ReconciliationError
 from pyclaims.models import PayoutKind
-from pyclaims.tx import SendUncertainError
+from pyclaims.tx import Journal, SendUncertainError
 from pyclaims.types import ClaimStatus
 
 pytestmark = pytest.mark.slow
@@ -201,11 +201,15 @@ def test_dust_can_reach_the_claim_count(suite: Suite, tmp_path: Path) -> None:
     suite.fund(0)
     suite.define_classes(3)
     request = suite.request("tiny", 1, 1, class_id=3)
-    suite.admin.mint(type(request)(request.claim_ref, 3, request.holder, 1, request.status, request.evidence))
+    claim_id = suite.admin.mint(
+        type(request)(request.claim_ref, 3, request.holder, 1, request.status, request.evidence)
+    ).claim_id
     plan = plan_round(suite.admin, 3, 500_000)
     assert (plan.funding, plan.payable, plan.dust, plan.claim_count) == (1, 0, 1, 1)
     declare(suite.admin, plan)
     report = pay_round(suite.admin, 1, journal_path=tmp_path / "tiny.jsonl")
     assert [p.amount for p in report.paid] == [0]  # a zero payout still settles the (round, claim)
+    with Journal(tmp_path / "tiny.jsonl") as journal:
+        assert f"payout:1:{claim_id}" in journal.op_ids()  # one claim: the per-(round, claim) op id
     books = reconcile(suite.admin)
     assert books.balanced and books.rounds[0].dust == 1 and books.distributor_balance == 1
