@@ -9,11 +9,9 @@ client and helpers to onboard wallets, fund them, define classes and mint claims
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="websockets.legacy is deprecated", category=DeprecationWarning)
@@ -29,7 +27,7 @@ from pyclaims.models import MintRequest
 from pyclaims.tx import TxSender
 from pyclaims.types import BaseUnits, ClaimStatus
 
-__all__ = ["FAR_FUTURE", "RESTRICTED_COUNTRY", "US", "Suite", "deploy", "ref", "suite_on"]
+__all__ = ["FAR_FUTURE", "RESTRICTED_COUNTRY", "US", "Suite", "deploy", "ref"]
 
 US = 840
 RESTRICTED_COUNTRY = 408  # North Korea: restricted in these tests
@@ -111,10 +109,3 @@ def deploy(node: Anvil, *, save_to: Path | None = None) -> Suite:
     deployment = deploy_suite(w3, sender, save_to=save_to)
     admin = Client.connect(w3, deployment, account=dev_account(0))
     return Suite(node, w3, deployment, admin)
-
-
-@pytest.fixture
-def suite_on() -> Iterator[Suite]:
-    """A fresh anvil with a deployed suite (import this fixture into a test module to use it)."""
-    with Anvil() as node:
-        yield deploy(node)
