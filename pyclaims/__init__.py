@@ -1,10 +1,267 @@
-"""pyclaims: legal claims on-chain, sold atomically at zero fee.
+"""pyclaims: legal claims on chain, sold atomically at zero fee, paid out by round to the holder of record.
 
-The public surface is assembled here from private modules; see ``__all__``.
+The public surface is assembled here from private-by-convention modules; everything an integrator needs is
+importable from ``pyclaims`` (the modules stay importable for the rest, e.g. ``pyclaims.errors.ClaimTokenNotAttested``).
+
+The process, and where each step lives::
+
+    identity verification   Client.attest / sign_attestation (verifier key offline) / Client.attest_by_sig
+    claims validation       read_schedule -> ValidationReport -> mint_schedule (journaled, exactly once)
+    offer confirmation      ask / bid_for_claim / class_bid -> sign_order -> SignedOrder.to_json / from_json;
+                            value_holding + compare_offer show a seller the value of holding
+    settlement payment      fill / fill_many / place_escrowed_bid / withdraw_bid (one transaction: both or neither)
+    distributions           plan_round -> declare -> pay_round -> resolve -> reconcile (exact to the base unit)
+
+Money is integer base units of USDC (6 decimals) everywhere (``BaseUnits``); ``Decimal`` only for display.
+
+Exceptions: one root, :class:`PyclaimsError`; one branch per area (schedule, valuation, offers and EIP-712,
+transactions, indexer, deployments, minting, reconciliation) and :class:`ContractError` with one subclass per
+custom error of the contracts, decoded by selector (``decode_revert``). See ``pyclaims.errors`` for the tree.
 """
 
 from __future__ import annotations
 
+from pyclaims.client import Client, sign_attestation, sign_validation, verify_deployment
+from pyclaims.deployments import ROLE_NAMES, Deployment, DeploymentError, deploy_suite, deployment_path, role_id
+from pyclaims.distributions import (
+    PayoutReport,
+    ReconciliationReport,
+    RoundPlan,
+    declare,
+    pay_round,
+    plan_round,
+    reconcile,
+    resolve,
+)
+from pyclaims.eip712 import Domain, Eip712Error, LocalSigner, SignatureError, Signer, market_domain, token_domain
+from pyclaims.errors import (
+    ClaimDistributorError,
+    ClaimMarketError,
+    ClaimTokenError,
+    ContractError,
+    MintingError,
+    PyclaimsError,
+    ReconciliationError,
+    decode_revert,
+)
+from pyclaims.indexer import Indexer, IndexerError, ReorgTooDeepError
+from pyclaims.minting import MintReport, mint_schedule
+from pyclaims.models import (
+    Attestation,
+    Claim,
+    ClassTotals,
+    Deposit,
+    MintRequest,
+    OrderState,
+    PayoutRecord,
+    Permit,
+    Round,
+    SettlementRecord,
+)
+from pyclaims.offers import (
+    PRICE_SCALE,
+    OfferError,
+    Order,
+    SignedOrder,
+    ask,
+    bid_for_claim,
+    class_bid,
+    order_digest,
+    order_hash,
+    payment_for,
+    sign_order,
+    verify_order,
+)
+from pyclaims.readmodels import ChainView, OfferBook
+from pyclaims.schedule import (
+    RowError,
+    ScheduleError,
+    ScheduleRejectedError,
+    ScheduleRow,
+    ValidationReport,
+    parse_csv,
+    parse_json,
+    read_schedule,
+    render_csv,
+    render_json,
+)
+from pyclaims.settlement import (
+    FillsReport,
+    bump_counter,
+    cancel,
+    fill,
+    fill_many,
+    place_escrowed_bid,
+    withdraw_bid,
+)
+from pyclaims.tx import (
+    FeePolicy,
+    Fees,
+    Journal,
+    NonceManager,
+    Op,
+    OpResult,
+    OpStatus,
+    RunReport,
+    SentTx,
+    StuckTransactionError,
+    TransactionFailedError,
+    TxError,
+    TxSender,
+    WrongChainError,
+    WrongCodeError,
+    check_chain,
+)
+from pyclaims.types import (
+    BASE_UNITS_PER_USD,
+    DEFAULT_CONVENIENCE_THRESHOLD,
+    RATE_SCALE,
+    AmountFormatError,
+    BaseUnits,
+    Bps,
+    ClaimClass,
+    ClaimStatus,
+    ClassScheme,
+    ClassSchemeError,
+    Ppm,
+    Side,
+    base_units_to_usd,
+    claim_ref,
+    format_usd,
+    usd_to_base_units,
+)
+from pyclaims.valuation import (
+    ExpectedRound,
+    HoldingInputs,
+    HoldingValue,
+    OfferComparison,
+    RateBasis,
+    ValuationError,
+    compare_offer,
+    value_holding,
+)
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "BASE_UNITS_PER_USD",
+    "DEFAULT_CONVENIENCE_THRESHOLD",
+    "PRICE_SCALE",
+    "RATE_SCALE",
+    "ROLE_NAMES",
+    "AmountFormatError",
+    "Attestation",
+    "BaseUnits",
+    "Bps",
+    "ChainView",
+    "Claim",
+    "ClaimClass",
+    "ClaimDistributorError",
+    "ClaimMarketError",
+    "ClaimStatus",
+    "ClaimTokenError",
+    "ClassScheme",
+    "ClassSchemeError",
+    "ClassTotals",
+    "Client",
+    "ContractError",
+    "Deployment",
+    "DeploymentError",
+    "Deposit",
+    "Domain",
+    "Eip712Error",
+    "ExpectedRound",
+    "FeePolicy",
+    "Fees",
+    "FillsReport",
+    "HoldingInputs",
+    "HoldingValue",
+    "Indexer",
+    "IndexerError",
+    "Journal",
+    "LocalSigner",
+    "MintReport",
+    "MintRequest",
+    "MintingError",
+    "NonceManager",
+    "OfferBook",
+    "OfferComparison",
+    "OfferError",
+    "Op",
+    "OpResult",
+    "OpStatus",
+    "Order",
+    "OrderState",
+    "PayoutRecord",
+    "PayoutReport",
+    "Permit",
+    "Ppm",
+    "PyclaimsError",
+    "RateBasis",
+    "ReconciliationError",
+    "ReconciliationReport",
+    "ReorgTooDeepError",
+    "Round",
+    "RoundPlan",
+    "RowError",
+    "RunReport",
+    "ScheduleError",
+    "ScheduleRejectedError",
+    "ScheduleRow",
+    "SentTx",
+    "SettlementRecord",
+    "Side",
+    "SignatureError",
+    "SignedOrder",
+    "Signer",
+    "StuckTransactionError",
+    "TransactionFailedError",
+    "TxError",
+    "TxSender",
+    "ValidationReport",
+    "ValuationError",
+    "WrongChainError",
+    "WrongCodeError",
+    "__version__",
+    "ask",
+    "base_units_to_usd",
+    "bid_for_claim",
+    "bump_counter",
+    "cancel",
+    "check_chain",
+    "claim_ref",
+    "class_bid",
+    "compare_offer",
+    "declare",
+    "decode_revert",
+    "deploy_suite",
+    "deployment_path",
+    "fill",
+    "fill_many",
+    "format_usd",
+    "market_domain",
+    "mint_schedule",
+    "order_digest",
+    "order_hash",
+    "parse_csv",
+    "parse_json",
+    "pay_round",
+    "payment_for",
+    "place_escrowed_bid",
+    "plan_round",
+    "read_schedule",
+    "reconcile",
+    "render_csv",
+    "render_json",
+    "resolve",
+    "role_id",
+    "sign_attestation",
+    "sign_order",
+    "sign_validation",
+    "token_domain",
+    "usd_to_base_units",
+    "value_holding",
+    "verify_deployment",
+    "verify_order",
+    "withdraw_bid",
+]

@@ -112,7 +112,7 @@ def test_quick_run_pyclaims_figures_are_measured_and_consistent(quick_run: dict[
     assert results["groups"]["pyclaims"]["status"] == "ok"
     figures = results["figures"]
     for key in PYCLAIMS_GAS:
-        assert isinstance(figures[key], int) and 20_000 < figures[key] < 400_000, f"{key} = {figures[key]!r}"
+        assert isinstance(figures[key], int) and 10_000 < figures[key] < 400_000, f"{key} = {figures[key]!r}"
     # Storage rules the figures must obey whatever the tuning: fresh wallets cost more than steady ones, a batch
     # amortises the transaction, and declaring a round does not depend on how many claims the class holds.
     assert figures["settle_gas_fresh"] > figures["settle_gas"]
