@@ -22,7 +22,7 @@ custom error of the contracts, decoded by selector (``decode_revert``). See ``py
 from __future__ import annotations
 
 from pyclaims.client import Client, sign_attestation, sign_validation, verify_deployment
-from pyclaims.deployments import ROLE_NAMES, Deployment, DeploymentError, deploy_suite, deployment_path, role_id
+from pyclaims.deployments import ROLE_NAMES, Deployment, deploy_suite, deployment_path, role_id
 from pyclaims.distributions import (
     PayoutReport,
     ReconciliationReport,
@@ -39,6 +39,7 @@ from pyclaims.errors import (
     ClaimMarketError,
     ClaimTokenError,
     ContractError,
+    DeploymentError,
     MintingError,
     PyclaimsError,
     ReconciliationError,
