@@ -120,13 +120,13 @@ class _Suite:
 
     def ask(self, seller: LocalAccount, claim_id: int, price: int = _PRICE) -> tuple[tuple[Any, ...], bytes]:
         order = ask(maker=seller.address, claim_id=claim_id, price=price, expiry=self.now + 30 * 86400, salt=claim_id)
-        return _order_tuple(order), self.sign(order, seller)
+        return order.as_tuple(), self.sign(order, seller)
 
     def bid(self, buyer: LocalAccount, claim_id: int, price: int = _PRICE) -> tuple[tuple[Any, ...], bytes]:
         order = bid_for_claim(
             maker=buyer.address, claim_id=claim_id, price=price, expiry=self.now + 30 * 86400, salt=claim_id + 7
         )
-        return _order_tuple(order), self.sign(order, buyer)
+        return order.as_tuple(), self.sign(order, buyer)
 
     def fill_ask(self, seller: LocalAccount, buyer: LocalAccount, claim_id: int, label: str) -> int:
         order, sig = self.ask(seller, claim_id)
@@ -137,10 +137,6 @@ class _Suite:
     def _check_owner(self, claim_id: int, owner: str, label: str) -> None:
         if self.token.functions.ownerOf(claim_id).call() != owner:
             raise BenchError(f"{label}: claim {claim_id} did not reach {owner}")
-
-
-def _order_tuple(o: Order) -> tuple[Any, ...]:
-    return (o.maker, o.taker, int(o.side), o.class_id, o.claim_id, o.price, o.max_amount, o.expiry, o.counter, o.salt)
 
 
 def _deploy(ctx: BenchContext) -> _Suite:

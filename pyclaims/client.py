@@ -128,21 +128,6 @@ def _quantity(value: Any) -> int:
     return int(value, 16) if isinstance(value, str) else int(value)
 
 
-def _order_tuple(order: Order) -> tuple[Any, ...]:
-    return (
-        order.maker,
-        order.taker,
-        int(order.side),
-        order.class_id,
-        order.claim_id,
-        order.price,
-        order.max_amount,
-        order.expiry,
-        order.counter,
-        order.salt,
-    )
-
-
 # ------------------------------------------------------------------------------------------------ offline signing
 
 
@@ -988,9 +973,7 @@ class Client:
     def fill_ask(self, signed: SignedOrder) -> SettlementRecord:
         """Buy the claim of a signed ask: this account pays ``price`` (it needs the allowance) and receives it."""
         self._check_offer(signed)
-        return self._one_settlement(
-            self.transact("ClaimMarket", "fillAsk", _order_tuple(signed.order), signed.signature)
-        )
+        return self._one_settlement(self.transact("ClaimMarket", "fillAsk", signed.order.as_tuple(), signed.signature))
 
     def fill_ask_with_permit(self, signed: SignedOrder, *, deadline: int | None = None) -> SettlementRecord:
         """:meth:`fill_ask` with an EIP-2612 permit for exactly the price signed by this account first (no separate
@@ -998,7 +981,7 @@ class Client:
         self._check_offer(signed)
         permit = self.sign_permit(signed.order.price, deadline=deadline)
         receipt = self.transact(
-            "ClaimMarket", "fillAskWithPermit", _order_tuple(signed.order), signed.signature, permit.as_tuple()
+            "ClaimMarket", "fillAskWithPermit", signed.order.as_tuple(), signed.signature, permit.as_tuple()
         )
         return self._one_settlement(receipt)
 
@@ -1006,7 +989,7 @@ class Client:
         """Sell ``claim_id`` (held by this account) into a signed bid; receive the price."""
         self._check_offer(signed)
         return self._one_settlement(
-            self.transact("ClaimMarket", "fillBid", _order_tuple(signed.order), signed.signature, claim_id)
+            self.transact("ClaimMarket", "fillBid", signed.order.as_tuple(), signed.signature, claim_id)
         )
 
     def fill_batch(self, fills: Sequence[tuple[SignedOrder, int]]) -> tuple[SettlementRecord, ...]:
@@ -1016,21 +999,21 @@ class Client:
             raise ValueError("fills: at least one fill")
         for signed, _ in fills:
             self._check_offer(signed)
-        items = [(_order_tuple(s.order), s.signature, claim_id) for s, claim_id in fills]
+        items = [(s.order.as_tuple(), s.signature, claim_id) for s, claim_id in fills]
         return tuple(self.settlements(self.transact("ClaimMarket", "fillBatch", items)))
 
     def fill_request(self, signed: SignedOrder, claim_id: int = 0) -> dict[str, Any]:
         """The transaction of a fill (``fillAsk`` or ``fillBid``), for pipelined sending."""
         self._check_offer(signed)
         if signed.order.side == 0:
-            return self.tx_request("ClaimMarket", "fillAsk", _order_tuple(signed.order), signed.signature)
-        return self.tx_request("ClaimMarket", "fillBid", _order_tuple(signed.order), signed.signature, claim_id)
+            return self.tx_request("ClaimMarket", "fillAsk", signed.order.as_tuple(), signed.signature)
+        return self.tx_request("ClaimMarket", "fillBid", signed.order.as_tuple(), signed.signature, claim_id)
 
     def fill_batch_request(self, fills: Sequence[tuple[SignedOrder, int]]) -> dict[str, Any]:
         """The ``fillBatch`` transaction of ``(signed order, claim id)`` pairs, for pipelined sending."""
         for signed, _ in fills:
             self._check_offer(signed)
-        items = [(_order_tuple(s.order), s.signature, claim_id) for s, claim_id in fills]
+        items = [(s.order.as_tuple(), s.signature, claim_id) for s, claim_id in fills]
         return self.tx_request("ClaimMarket", "fillBatch", items)
 
     def _one_settlement(self, receipt: Receipt) -> SettlementRecord:
@@ -1068,12 +1051,12 @@ class Client:
 
     def deposit(self, order: Order, amount: int) -> Receipt:
         """Escrow ``amount`` for this account's own bid (it needs the allowance). Credits what arrived."""
-        return self.transact("ClaimMarket", "deposit", _order_tuple(order), amount)
+        return self.transact("ClaimMarket", "deposit", order.as_tuple(), amount)
 
     def deposit_with_permit(self, order: Order, amount: int, *, deadline: int | None = None) -> Receipt:
         """:meth:`deposit` with an EIP-2612 permit for exactly ``amount`` signed by this account first."""
         permit = self.sign_permit(amount, deadline=deadline)
-        return self.transact("ClaimMarket", "depositWithPermit", _order_tuple(order), amount, permit.as_tuple())
+        return self.transact("ClaimMarket", "depositWithPermit", order.as_tuple(), amount, permit.as_tuple())
 
     def withdraw(self, order_hash: bytes) -> Receipt:
         """Cancel this account's escrowed bid and take its whole deposit back (never paused)."""
@@ -1081,7 +1064,7 @@ class Client:
 
     def cancel(self, orders: Sequence[Order]) -> Receipt:
         """Cancel this account's orders."""
-        return self.transact("ClaimMarket", "cancel", [_order_tuple(o) for o in orders])
+        return self.transact("ClaimMarket", "cancel", [o.as_tuple() for o in orders])
 
     def increment_counter(self) -> Receipt:
         """Cancel every order this account signed with its current counter."""
@@ -1120,7 +1103,7 @@ class Client:
 
     def hash_order(self, order: Order) -> bytes:
         """The market's own ``hashOrder`` (the SDK's :func:`pyclaims.offers.order_hash` equals it)."""
-        return bytes(self._one("ClaimMarket", "hashOrder", _order_tuple(order)))
+        return bytes(self._one("ClaimMarket", "hashOrder", order.as_tuple()))
 
     def sign_permit(self, value: int, *, spender: str | None = None, deadline: int | None = None) -> Permit:
         """An EIP-2612 permit of the stablecoin signed by this account (default spender: the market).

@@ -221,6 +221,21 @@ class Order:
         """True for a class bid (``claim_id == 0``): price per 1,000,000 of allowed amount, partial fills."""
         return self.claim_id == 0
 
+    def as_tuple(self) -> tuple[str, str, int, int, int, int, int, int, int, int]:
+        """The order as the ``Order`` struct tuple the contracts' ABI takes (field order of the EIP-712 type)."""
+        return (
+            self.maker,
+            self.taker,
+            int(self.side),
+            self.class_id,
+            self.claim_id,
+            self.price,
+            self.max_amount,
+            self.expiry,
+            self.counter,
+            self.salt,
+        )
+
 
 def _salt(salt: int | None) -> int:
     return secrets.randbits(256) if salt is None else salt

@@ -136,18 +136,7 @@ class Suite:
     @staticmethod
     def t(order: offers.Order) -> tuple[Any, ...]:
         """An SDK order as the tuple the contract ABI takes."""
-        return (
-            order.maker,
-            order.taker,
-            int(order.side),
-            order.class_id,
-            order.claim_id,
-            order.price,
-            order.max_amount,
-            order.expiry,
-            order.counter,
-            order.salt,
-        )
+        return order.as_tuple()
 
     def sign(
         self, order: offers.Order, signer: Any, *, chain_id: int | None = None, market: Any | None = None
