@@ -183,9 +183,69 @@ def run(n: int) -> dict[str, float]:
     return figures
 
 
+def sdk_rates(n: int) -> dict[str, float]:
+    """Confirmed mints and fills per second through the SDK's own paths, on a fresh anvil.
+
+    ``mint_tx_per_s``: ``n`` single-claim ``mint`` transactions from the validator, pipelined by
+    ``Client.send_all`` (the nonce manager, batched sends and receipt polling). ``settle_tx_per_s``: ``n``
+    ``fillAsk`` transactions from one buyer through :func:`pyclaims.settlement.fill_many` (``batch=False``: one
+    transaction per fill, each settling or failing alone). The clock runs from the first send to the last
+    receipt; every receipt is checked, and the claims must have reached the buyer.
+    """
+    from pyclaims.client import Client
+    from pyclaims.deployments import deploy_suite
+    from pyclaims.models import MintRequest
+    from pyclaims.offers import ask
+    from pyclaims.settlement import fill_many
+    from pyclaims.tx import TxSender
+    from pyclaims.types import BaseUnits, ClaimStatus, claim_ref
+
+    admin, seller, buyer = dev_account(0), dev_account(1), dev_account(2)
+    with AnvilNode() as node:
+        w3 = node.web3()
+        client = Client.connect(
+            w3, deploy_suite(w3, TxSender(w3, admin, expected_chain_id=w3.eth.chain_id)), account=admin
+        )
+        expiry = client.block_timestamp() + 365 * 86_400
+        client.attest(seller.address, entity_id=1, country=392, expiry=expiry)
+        client.attest(buyer.address, entity_id=2, country=826, expiry=expiry)
+        client.define_class(1, 1)
+        requests = [
+            MintRequest(
+                claim_ref=claim_ref("1", f"BENCH-{i}"), class_id=1, holder=seller.address, amount=BaseUnits(10**9),
+                status=ClaimStatus.Allowed, evidence=b"\x00" * 32,
+            )
+            for i in range(n)
+        ]  # fmt: skip
+        txs = [client.tx_request("ClaimToken", "mint", r.as_tuple()) for r in requests]
+        start = time.perf_counter()
+        minted = client.send_all(txs)
+        mint_elapsed = time.perf_counter() - start
+        failed = [r for r in minted if isinstance(r, Exception)]
+        if failed:
+            raise RuntimeError(f"sdk mint: {len(failed)} of {n} mints failed, first: {failed[0]}")
+        if client.claim_count() != n:
+            raise RuntimeError(f"sdk mint: {client.claim_count()} claims on chain, expected {n}")
+
+        client.mint_stablecoin(buyer.address, n * 1_000_000_000)
+        seller_client, buyer_client = client.using(seller), client.using(buyer)
+        offers = [
+            seller_client.sign_order(ask(maker=seller.address, claim_id=i, price=900_000_000, expiry=expiry, salt=i))
+            for i in range(1, n + 1)
+        ]
+        buyer_client.approve(client.deployment.market, n * 900_000_000)
+        start = time.perf_counter()
+        report = fill_many(buyer_client, [(o, 0) for o in offers], approve=False)
+        fill_elapsed = time.perf_counter() - start
+        if report.failed or len(report.records) != n or client.balance_of(buyer.address) != n:
+            raise RuntimeError(f"sdk fill: {len(report.records)} of {n} fills settled, {len(report.failed)} failed")
+    return {"mint_tx_per_s": round(n / mint_elapsed, 1), "settle_tx_per_s": round(n / fill_elapsed, 1)}
+
+
 def measure(ctx: BenchContext) -> Mapping[str, int | float]:
     """The harness hook (``bench/run.py``): every mode on fresh nodes of its own (not ``ctx.node``)."""
-    return run(QUICK_N if ctx.quick else FULL_N)
+    n = QUICK_N if ctx.quick else FULL_N
+    return {**run(n), **sdk_rates(min(n, 1_000))}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

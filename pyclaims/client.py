@@ -1025,29 +1025,46 @@ class Client:
     def settlements(self, receipt: Receipt) -> list[SettlementRecord]:
         """The fills of a transaction, from its ``OrderFilled`` (and ``DepositSpent``) events; the allowed amount
         of each claim is read at the transaction's block."""
-        fills = receipt.named("OrderFilled")
-        if not fills:
-            return []
-        spent = {bytes(e.args["orderHash"]) for e in receipt.named("DepositSpent")}
-        amounts = self.call_many(
-            [("ClaimToken", "amountOf", (int(e.args["claimId"]),)) for e in fills], block=receipt.block_number
-        )
-        return [
-            SettlementRecord(
-                order_hash=bytes(e.args["orderHash"]),
-                buyer=str(e.args["buyer"]),
-                seller=str(e.args["seller"]),
-                claim_id=int(e.args["claimId"]),
-                price=BaseUnits(int(e.args["price"])),
-                allowed_amount=BaseUnits(int(amount[0])),
-                escrowed=bytes(e.args["orderHash"]) in spent,
-                gas_used=receipt.gas_used,
-                tx_hash=receipt.tx_hash,
-                block_number=receipt.block_number,
-                log_index=e.log_index,
-            )
-            for e, amount in zip(fills, amounts, strict=True)
+        return self.settlements_many([receipt])[0]
+
+    def settlements_many(self, receipts: Sequence[Receipt]) -> list[list[SettlementRecord]]:
+        """:meth:`settlements` of many transactions, with every allowed-amount look-up (each at its own
+        transaction's block) in one JSON-RPC batch rather than one round trip per transaction."""
+        fills = [receipt.named("OrderFilled") for receipt in receipts]
+        fn = self._codecs["ClaimToken"].function("amountOf")
+        token = self.address_of("ClaimToken")
+        requests = [
+            ("eth_call", [{"to": token, "data": "0x" + fn.encode(int(e.args["claimId"])).hex()}, hex(r.block_number)])
+            for r, events in zip(receipts, fills, strict=True)
+            for e in events
         ]
+        replies = iter(call_many(self.w3, requests))
+        out: list[list[SettlementRecord]] = []
+        for receipt, events in zip(receipts, fills, strict=True):
+            spent = {bytes(e.args["orderHash"]) for e in receipt.named("DepositSpent")}
+            records: list[SettlementRecord] = []
+            for e in events:
+                reply = next(replies)
+                if reply.error is not None:
+                    self._raise_rpc(reply.error)
+                (amount,) = fn.decode_named(bytes(HexBytes(reply.result)))
+                records.append(
+                    SettlementRecord(
+                        order_hash=bytes(e.args["orderHash"]),
+                        buyer=str(e.args["buyer"]),
+                        seller=str(e.args["seller"]),
+                        claim_id=int(e.args["claimId"]),
+                        price=BaseUnits(int(e.args["price"])),
+                        allowed_amount=BaseUnits(int(amount)),
+                        escrowed=bytes(e.args["orderHash"]) in spent,
+                        gas_used=receipt.gas_used,
+                        tx_hash=receipt.tx_hash,
+                        block_number=receipt.block_number,
+                        log_index=e.log_index,
+                    )
+                )
+            out.append(records)
+        return out
 
     def deposit(self, order: Order, amount: int) -> Receipt:
         """Escrow ``amount`` for this account's own bid (it needs the allowance). Credits what arrived."""

@@ -253,14 +253,15 @@ def fill_many(
         groups = [[f] for f in fills]
         txs = [client.fill_request(s, c) for s, c in fills]
     results = client.send_all(txs)
+    mined = [r for r in results if isinstance(r, Receipt)]
+    settled = iter(client.settlements_many(mined))
     outcomes: list[FillOutcome] = []
     transactions = gas = 0
     for group, result in zip(groups, results, strict=True):
         if isinstance(result, Receipt):
             transactions += 1
             gas += result.gas_used
-            records = client.settlements(result)
-            by_hash = {r.order_hash: r for r in records}
+            by_hash = {r.order_hash: r for r in next(settled)}
             for signed, claim_id in group:
                 outcomes.append(FillOutcome(signed, claim_id, by_hash.get(signed.hash)))
         else:
