@@ -23,7 +23,7 @@ from typing import Any, Final, cast
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 from eth_utils.abi import collapse_if_tuple
-from eth_utils.address import to_checksum_address
+from eth_utils.address import to_checksum_address as _eth_checksum
 from eth_utils.crypto import keccak
 
 __all__ = [
@@ -43,6 +43,13 @@ CONTRACT_NAMES: Final = ("ClaimToken", "ClaimMarket", "ClaimDistributor", "MockU
 
 # solc's CBOR metadata with an IPFS hash: a2 64 "ipfs" 58 22 <34-byte multihash> 64 "solc" 43 <3 bytes> 00 33.
 _METADATA = re.compile(rb"\xa2\x64ipfs\x58\x22(.{34})\x64solc\x43...\x00\x33", re.DOTALL)
+
+
+@functools.lru_cache(maxsize=65_536)
+def to_checksum_address(value: str | bytes) -> str:
+    """EIP-55 form of an address, cached: decoded logs and results repeat the same few addresses, and
+    eth-utils' checksum (a keccak per call) was most of the cost of decoding a receipt."""
+    return str(_eth_checksum(value))
 
 
 def mask_metadata(code: bytes) -> bytes:

@@ -631,7 +631,7 @@ class Client:
         """The events of the pyclaims contracts and the stablecoin among ``logs`` (others are left out)."""
         out: list[ChainEvent] = []
         for log in logs:
-            address = str(to_checksum_address(log["address"]))
+            address = _abi.to_checksum_address(log["address"])
             contract = self._by_address.get(address)
             if contract is None:
                 continue
