@@ -31,6 +31,7 @@ from bench.chain import Chain
 from bench.context import BenchContext
 from bench.errors import BenchError
 from bench.solidity import SUITE_SETTINGS, compile_contracts
+from pyclaims.deployments import ROLE_NAMES
 from pyclaims.eip712 import LocalSigner, digest, struct_hash_attestation, token_domain
 from pyclaims.offers import Order, ask, bid_for_claim, sign_order
 
@@ -40,15 +41,6 @@ USD = 1_000_000
 _CLAIM = 100_000 * USD
 _PRICE = 60_000 * USD
 _YEAR = 365 * 24 * 3600
-_ROLES = (
-    "VERIFIER_ROLE",
-    "COMPLIANCE_ROLE",
-    "VALIDATOR_ROLE",
-    "RECOVERY_ROLE",
-    "PAUSER_ROLE",
-    "DISTRIBUTOR_ROLE",
-    "RESOLVER_ROLE",
-)
 _BATCH = 50
 _MINT_CHUNK = 150
 
@@ -153,7 +145,7 @@ def _deploy(ctx: BenchContext) -> _Suite:
     distributor = chain.at(
         token.functions.distributor().call(), artifacts.get("contracts/ClaimDistributor.sol:ClaimDistributor").abi
     )
-    for role in _ROLES:
+    for role in ROLE_NAMES:
         chain.transact(
             admin,
             token.functions.grantRole(getattr(token.functions, role)().call(), admin.address),

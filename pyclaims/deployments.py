@@ -47,6 +47,8 @@ __all__ = [
     "deploy_suite",
     "deployment_path",
     "role_id",
+    "source_commit",
+    "write_registry_atomically",
 ]
 
 REGISTRY_SCHEMA: Final = 1
@@ -322,18 +324,7 @@ class Deployment:
         current directory.
         """
         target = Path(path) if path is not None else (self.path or deployment_path(f"{self.ecosystem}:{self.network}"))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self.to_dict(), handle, indent=2)
-                handle.write("\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_registry_atomically(target, self.to_dict())
         return target
 
 
@@ -350,20 +341,41 @@ def _view(w3: Web3, contract: str, to: str, fn: str, *args: Any) -> Any:
     return value
 
 
-def _source_commit() -> dict[str, Any]:
-    """The git commit of the checkout this package runs from, if it runs from one."""
-    root = Path(__file__).resolve().parent.parent
+def write_registry_atomically(path: Path, data: Mapping[str, Any]) -> None:
+    """Write a registry's JSON to ``path`` through a temp file in the same folder and an atomic rename.
+
+    A reader sees the old file or the new one, never a half-written one, even if the process dies mid-write.
+    (``scripts/deploy.py`` writes through this too: one writer for the one format.)
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def source_commit(project_root: Path) -> dict[str, Any]:
+    """The git commit of the checkout at ``project_root`` and whether ``contracts/`` had uncommitted changes;
+    both ``None`` outside a checkout (a ``project_root`` with no ``.git`` of its own is not asked: an installed
+    package inside someone else's repository must not report that repository's commit)."""
 
     def git(*args: str) -> str | None:
         try:
             done = subprocess.run(
-                ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10, check=False
+                ["git", "-C", str(project_root), *args], capture_output=True, text=True, timeout=30, check=False
             )
         except (OSError, subprocess.SubprocessError):
             return None
         return done.stdout.strip() if done.returncode == 0 else None
 
-    commit = git("rev-parse", "HEAD") if (root / ".git").exists() else None
+    commit = git("rev-parse", "HEAD") if (project_root / ".git").exists() else None
     status = git("status", "--porcelain", "--", "contracts") if commit else None
     return {"commit": commit, "contracts_dirty": bool(status) if status is not None else None}
 
@@ -494,7 +506,7 @@ def deploy_suite(
             "stablecoin": {"address": stable_address, "mock": stablecoin is None},
             "roles": {},
             "compiler": {k: compiler[k] for k in ("solc", "optimizer", "optimizer_runs", "evm_version")},
-            "source": _source_commit(),
+            "source": source_commit(Path(__file__).resolve().parent.parent),
             "updated_at": int(time.time()),
         }
 

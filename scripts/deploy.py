@@ -33,8 +33,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -44,6 +42,10 @@ import click
 from ape.cli import network_option
 from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 from eth_utils.crypto import keccak
+
+# The registry format (schema, roles, atomic writer, source commit) is the SDK's: one definition for the file
+# this script writes and pyclaims.deployments reads.
+from pyclaims.deployments import REGISTRY_SCHEMA, ROLE_NAMES, source_commit, write_registry_atomically
 
 if TYPE_CHECKING:
     from ape.api import AccountAPI, NetworkAPI, ProviderAPI
@@ -71,20 +73,10 @@ __all__ = [
     "write_registry_atomically",
 ]
 
-REGISTRY_SCHEMA = 1
 MOCKS_SOURCE_PREFIX = "contracts/mocks/"
 MOCK_STABLECOIN = "MockUSDC"
 LOCAL_NETWORK = "local"
 SUITE: tuple[str, ...] = ("ClaimToken", "ClaimMarket", "ClaimDistributor")
-ROLE_NAMES: tuple[str, ...] = (
-    "VERIFIER_ROLE",
-    "COMPLIANCE_ROLE",
-    "VALIDATOR_ROLE",
-    "RECOVERY_ROLE",
-    "PAUSER_ROLE",
-    "DISTRIBUTOR_ROLE",
-    "RESOLVER_ROLE",
-)
 _UNSET_ENV = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 
@@ -221,42 +213,6 @@ def load_registry(path: Path) -> dict[str, Any] | None:
             f"{path}: not a pyclaims registry of schema {REGISTRY_SCHEMA}; fix or delete it, or use --force"
         )
     return data
-
-
-def write_registry_atomically(path: Path, data: Mapping[str, Any]) -> None:
-    """Write JSON to ``path`` through a temp file in the same folder and an atomic rename.
-
-    A reader sees the old file or the new one, never a half-written one, even if the process dies mid-write.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=False)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
-def source_commit(project_root: Path) -> dict[str, Any]:
-    """The git commit the contracts were built from, and whether ``contracts/`` had uncommitted changes."""
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(project_root), *args], capture_output=True, text=True, timeout=30, check=False
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain", "--", "contracts") if commit else None
-    return {"commit": commit, "contracts_dirty": bool(status) if status is not None else None}
 
 
 # --------------------------------------------------------------------------------------------------------------
